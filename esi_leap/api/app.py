@@ -1,0 +1,49 @@
+"""Build the WSGI application: middleware around the router.
+
+The list below is ordered from the outside in. Request ids come first so
+that every log line and error carries one; proxy headers are applied before
+anything builds URLs; CORS answers pre-flight requests before auth;
+``/healthcheck`` (oslo.middleware's health check, an application of its
+own) needs no credentials.
+"""
+
+from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any
+
+from oslo_config import cfg
+from oslo_middleware import cors
+from oslo_middleware import healthcheck
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import request_id
+
+from esi_leap.api import auth
+from esi_leap.api import router
+
+WSGIApp = Callable[..., Any]
+
+HEALTHCHECK_PATH = "/healthcheck"
+
+
+class _PathSplit:
+    """Send one path to its own application, the rest to the API."""
+
+    def __init__(self, path: str, special: WSGIApp, rest: WSGIApp) -> None:
+        self.path, self.special, self.rest = path, special, rest
+
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == self.path:
+            return self.special(environ, start_response)  # type: ignore
+        return self.rest(environ, start_response)  # type: ignore
+
+
+def build_app(conf: cfg.ConfigOpts) -> WSGIApp:
+    """The esi-leap API as one WSGI callable."""
+    app: WSGIApp = auth.wrap(router.Router(), conf)
+    app = _PathSplit(HEALTHCHECK_PATH, healthcheck.Healthcheck(None, conf),
+                     app)
+    app = cors.CORS(app, conf)
+    app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
+    app = request_id.RequestId(app)
+    return app

@@ -1,0 +1,48 @@
+"""The one place where domain exceptions become HTTP responses.
+
+Every error body is ESI-Leap's: ``{"faultcode": "Client"|"Server",
+"faultstring": "<message>", "debuginfo": null}``.
+"""
+
+import json
+
+import webob
+from oslo_log import log as logging
+
+from esi_leap.common import exception
+
+LOG = logging.getLogger(__name__)
+
+#: Exception class -> HTTP status; the first match in order wins.
+STATUS_BY_EXCEPTION: tuple[tuple[type[exception.EsiLeapException], int],
+                           ...] = (
+    (exception.InvalidInput, 400),
+    (exception.NotAuthenticated, 401),
+    (exception.Forbidden, 403),
+    (exception.NotFound, 404),
+    (exception.Conflict, 409),
+    (exception.PeerUnavailable, 503),
+)
+
+
+def fault(status: int, message: str) -> webob.Response:
+    """An ESI-Leap error response."""
+    body = {"faultcode": "Client" if status < 500 else "Server",
+            "faultstring": message, "debuginfo": None}
+    response = webob.Response(status=status, content_type="application/json",
+                              charset=None)
+    response.body = json.dumps(body).encode()
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="esi-leap"'
+    return response
+
+
+def from_exception(exc: Exception) -> webob.Response:
+    """Map any exception to a response; unexpected ones become 500."""
+    if isinstance(exc, exception.EsiLeapException):
+        for kind, status in STATUS_BY_EXCEPTION:
+            if isinstance(exc, kind):
+                return fault(status, exc.message)
+    LOG.exception("Unexpected error while handling a request")
+    return fault(500, "The server failed to handle the request; its log "
+                      "has the details.")

@@ -1,0 +1,42 @@
+"""Steps several handlers share: times in bodies, nodes, quotas."""
+
+from typing import Any
+
+from esi_leap.common import context as esi_context
+from esi_leap.common import policy
+from esi_leap.common import timeutils
+from esi_leap.conf import CONF
+from esi_leap.drivers import resource_types
+from esi_leap.drivers.resource_types.base import NodeBackend
+from esi_leap.drivers.resource_types.base import NodeInfo
+from esi_leap.policies import quota as quota_policy
+
+
+def parse_times(body: dict[str, Any]) -> dict[str, Any]:
+    """Replace ``start_time``/``end_time`` strings by aware UTC times."""
+    for field in ("start_time", "end_time"):
+        if body.get(field) is not None:
+            body[field] = timeutils.parse(body[field], field)
+    return body
+
+
+def backend_for(resource_type: str | None) -> tuple[str, NodeBackend]:
+    """The resource type (default from config) and its backend.
+
+    :raises ResourceTypeUnknown:
+    """
+    rtype = resource_type or CONF.api.default_resource_type
+    return rtype, resource_types.get_backend(rtype)
+
+
+def node_target(node: NodeInfo) -> dict[str, str]:
+    """The policy target of a node."""
+    return {"node.owner": node.owner_id or "",
+            "node.lessee": node.lessee_id or ""}
+
+
+def quota_limit(ctx: esi_context.RequestContext, limit: int) -> int | None:
+    """The quota that applies to the caller (None when overridden)."""
+    if limit < 0 or policy.check(ctx, quota_policy.OVERRIDE, {}):
+        return None
+    return limit

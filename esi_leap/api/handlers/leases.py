@@ -1,0 +1,141 @@
+"""``/v1/leases``: list, show, create, move the end of and delete leases."""
+
+import webob
+
+from esi_leap.api import lookup
+from esi_leap.api import request as r
+from esi_leap.api import schemas
+from esi_leap.api import views
+from esi_leap.api.handlers import common
+from esi_leap.common import exception
+from esi_leap.common import policy
+from esi_leap.common import projects
+from esi_leap.common import timeutils
+from esi_leap.conf import CONF
+from esi_leap.db import leases as db_leases
+from esi_leap.objects import lease as lease_ops
+from esi_leap.policies import lease as lease_policy
+
+LIST_PARAMS = frozenset({
+    "project_id", "owner_id", "start_time", "end_time", "status",
+    "offer_uuid", "view", "resource_type", "resource_uuid",
+    "resource_class", "purpose", "uuid",
+}) | r.PAGING_PARAMS
+
+
+def list_leases(req: webob.Request) -> webob.Response:
+    """GET /v1/leases"""
+    ctx = r.context_of(req)
+    params = r.query(req, LIST_PARAMS)
+    filters = _filters(params)
+    _scope(ctx, params, filters)
+    page = r.page_param(params)
+    leases = db_leases.lease_list(filters, page)
+    body: dict[str, object] = {"leases": views.leases_view(leases)}
+    link = r.next_link(req, leases, page)
+    if link:
+        body["next"] = link
+    return r.respond(body)
+
+
+def _filters(params: dict[str, str]) -> db_leases.LeaseFilters:
+    directory = projects.get_directory()
+    filters = db_leases.LeaseFilters(
+        offer_uuid=params.get("offer_uuid"),
+        resource_type=params.get("resource_type"),
+        purpose=params.get("purpose"), uuid=params.get("uuid"))
+    for field in ("project_id", "owner_id"):
+        if field in params:
+            setattr(filters, field, directory.resolve(params[field], field))
+    if "status" in params:
+        filters.statuses = (None if params["status"] == "any"
+                            else [params["status"]])
+    if "resource_uuid" in params:
+        rtype, backend = common.backend_for(filters.resource_type)
+        filters.resource_type = rtype
+        try:
+            uuid = backend.get_node(params["resource_uuid"]).uuid
+        except exception.NodeNotFound:
+            uuid = params["resource_uuid"]
+        filters.resource_uuids = [uuid]
+    if "resource_class" in params:
+        _, backend = common.backend_for(filters.resource_type)
+        uuids = [n.uuid for n in backend.list_nodes(
+            resource_class=params["resource_class"])]
+        if filters.resource_uuids is not None:
+            uuids = [u for u in uuids if u in filters.resource_uuids]
+        filters.resource_uuids = uuids
+    filters.overlaps = r.window_param(params, "start_time", "end_time",
+                                      "leases")
+    return filters
+
+
+def _scope(ctx, params: dict[str, str],  # type: ignore[no-untyped-def]
+           filters: db_leases.LeaseFilters) -> None:
+    """Limit a non-admin's list to its own leases, as ESI-Leap does."""
+    if params.get("view") == "all":
+        policy.authorize(ctx, lease_policy.LEASE_ADMIN, {})
+        return
+    if params.get("view") not in (None, "all"):
+        raise exception.InvalidInput(
+            reason=f"view must be 'all', not {params['view']!r}.")
+    policy.authorize(ctx, lease_policy.GET_ALL, {})
+    others = [value for value in (filters.owner_id, filters.project_id)
+              if value is not None and value != ctx.project_id]
+    if others:
+        policy.authorize(ctx, lease_policy.LEASE_ADMIN, {})
+    elif filters.owner_id is None and filters.project_id is None:
+        filters.lessee_or_owner = ctx.project_id
+
+
+def show_lease(req: webob.Request) -> webob.Response:
+    """GET /v1/leases/{lease_ident}"""
+    ctx = r.context_of(req)
+    lease = lookup.find_lease(ctx, req.urlvars["lease_ident"])
+    policy.authorize(ctx, lease_policy.GET, lookup.lease_target(lease))
+    return r.respond(views.leases_view([lease])[0])
+
+
+def create_lease(req: webob.Request) -> webob.Response:
+    """POST /v1/leases"""
+    ctx = r.context_of(req)
+    body = common.parse_times(r.json_body(req, schemas.LEASE_CREATE))
+    rtype, backend = common.backend_for(body.get("resource_type"))
+    node = backend.get_node(body["resource_uuid"])
+    policy.authorize(ctx, lease_policy.CREATE, common.node_target(node))
+    admin = lookup.is_lease_admin(ctx)
+    as_lessee = node.owner_id != ctx.project_id and not admin
+    if as_lessee and node.lessee_id != ctx.project_id:
+        raise exception.Forbidden(action=lease_policy.CREATE)
+    lessee = projects.get_directory().resolve(body["project_id"],
+                                              "project_id")
+    lease = lease_ops.create(
+        ctx.project_id or "", lessee, rtype, node, body, as_lessee,
+        unlimited=admin,
+        quota=common.quota_limit(ctx, CONF.quota.max_leases_per_project))
+    return r.respond(views.leases_view([lease])[0], status=201)
+
+
+def update_lease(req: webob.Request) -> webob.Response:
+    """PATCH /v1/leases/{lease_ident}: move ``end_time`` only."""
+    ctx = r.context_of(req)
+    body = r.json_body(req, {"type": "object"})
+    if set(body) != {"end_time"}:
+        raise exception.InvalidInput(
+            reason="Only the end_time field may be updated.")
+    body = r.json_body(req, schemas.LEASE_UPDATE)
+    lease = lookup.find_lease(ctx, req.urlvars["lease_ident"])
+    policy.authorize(ctx, lease_policy.UPDATE, lookup.lease_target(lease))
+    new_end = timeutils.parse(body["end_time"], "end_time")
+    moved = lease_ops.move_end(lease, new_end,
+                               unlimited=lookup.is_lease_admin(ctx))
+    return r.respond(views.leases_view([moved])[0])
+
+
+def delete_lease(req: webob.Request) -> webob.Response:
+    """DELETE /v1/leases/{lease_ident}"""
+    ctx = r.context_of(req)
+    lease = lookup.find_lease(ctx, req.urlvars["lease_ident"])
+    policy.authorize(ctx, lease_policy.DELETE, lookup.lease_target(lease))
+    lease_ops.request_cancel(lease)
+    return r.respond(None)

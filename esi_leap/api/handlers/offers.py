@@ -1,0 +1,151 @@
+"""``/v1/offers``: list, show, create, delete and claim offers."""
+
+import webob
+
+from esi_leap.api import lookup
+from esi_leap.api import request as r
+from esi_leap.api import schemas
+from esi_leap.api import views
+from esi_leap.api.handlers import common
+from esi_leap.common import exception
+from esi_leap.common import policy
+from esi_leap.common import projects
+from esi_leap.conf import CONF
+from esi_leap.db import offers as db_offers
+from esi_leap.objects import offer as offer_ops
+from esi_leap.objects import status
+from esi_leap.policies import lease as lease_policy
+from esi_leap.policies import offer as offer_policy
+
+LIST_PARAMS = frozenset({
+    "project_id", "resource_type", "resource_uuid", "resource_class",
+    "status", "start_time", "end_time", "available_start_time",
+    "available_end_time", "lessee_id", "name", "uuid",
+}) | r.PAGING_PARAMS
+
+
+def list_offers(req: webob.Request) -> webob.Response:
+    """GET /v1/offers"""
+    ctx = r.context_of(req)
+    policy.authorize(ctx, offer_policy.GET_ALL, {})
+    params = r.query(req, LIST_PARAMS)
+    filters = _filters(params)
+    if not lookup.is_offer_admin(ctx):
+        filters.visible_to = lookup.caller_projects(ctx)
+    page = r.page_param(params)
+    offers = db_offers.offer_list(filters, page)
+    body: dict[str, object] = {"offers": views.offers_view(offers)}
+    link = r.next_link(req, offers, page)
+    if link:
+        body["next"] = link
+    return r.respond(body)
+
+
+def _filters(params: dict[str, str]) -> db_offers.OfferFilters:
+    directory = projects.get_directory()
+    filters = db_offers.OfferFilters()
+    if "project_id" in params:
+        filters.project_id = directory.resolve(params["project_id"],
+                                               "project_id")
+    if "status" in params:
+        filters.statuses = (None if params["status"] == "any"
+                            else [params["status"]])
+    filters.resource_type = params.get("resource_type")
+    if "resource_uuid" in params:
+        rtype, backend = common.backend_for(filters.resource_type)
+        filters.resource_type = rtype
+        filters.resource_uuids = [_node_uuid(backend,
+                                             params["resource_uuid"])]
+    if "resource_class" in params:
+        filters.resource_uuids = _uuids_of_class(
+            params["resource_class"], filters.resource_type,
+            filters.resource_uuids)
+    filters.spans = r.window_param(params, "start_time", "end_time",
+                                   "offers")
+    filters.available = r.window_param(
+        params, "available_start_time", "available_end_time", "offers")
+    if "lessee_id" in params:
+        filters.lessee_id = directory.resolve(params["lessee_id"],
+                                              "lessee_id")
+    filters.name = params.get("name")
+    filters.uuid = params.get("uuid")
+    return filters
+
+
+def _node_uuid(backend, ident: str) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return str(backend.get_node(ident).uuid)
+    except exception.NodeNotFound:
+        return ident
+
+
+def _uuids_of_class(resource_class: str, resource_type: str | None,
+                    within: list[str] | None) -> list[str]:
+    types = ([resource_type] if resource_type
+             else [CONF.api.default_resource_type, "standalone_node",
+                   "dummy_node"])
+    uuids: list[str] = []
+    for rtype in dict.fromkeys(types):
+        try:
+            _, backend = common.backend_for(rtype)
+        except exception.ResourceTypeUnknown:
+            continue
+        uuids.extend(n.uuid for n in backend.list_nodes(
+            resource_class=resource_class))
+    if within is not None:
+        uuids = [u for u in uuids if u in within]
+    return uuids
+
+
+def show_offer(req: webob.Request) -> webob.Response:
+    """GET /v1/offers/{offer_ident}"""
+    ctx = r.context_of(req)
+    offer = lookup.find_offer(ctx, req.urlvars["offer_ident"])
+    policy.authorize(ctx, offer_policy.GET, lookup.offer_target(offer))
+    return r.respond(views.offers_view([offer])[0])
+
+
+def create_offer(req: webob.Request) -> webob.Response:
+    """POST /v1/offers"""
+    ctx = r.context_of(req)
+    body = common.parse_times(r.json_body(req, schemas.OFFER_CREATE))
+    rtype, backend = common.backend_for(body.get("resource_type"))
+    node = backend.get_node(body["resource_uuid"])
+    policy.authorize(ctx, offer_policy.CREATE, common.node_target(node))
+    as_lessee = (node.owner_id != ctx.project_id
+                 and not lookup.is_offer_admin(ctx))
+    if as_lessee and node.lessee_id != ctx.project_id:
+        raise exception.Forbidden(action=offer_policy.CREATE)
+    if body.get("lessee_id"):
+        body["lessee_id"] = projects.get_directory().resolve(
+            body["lessee_id"], "lessee_id")
+    offer = offer_ops.create(
+        ctx.project_id or "", rtype, node, body, as_lessee,
+        common.quota_limit(ctx, CONF.quota.max_offers_per_project))
+    return r.respond(views.offers_view([offer])[0], status=201)
+
+
+def delete_offer(req: webob.Request) -> webob.Response:
+    """DELETE /v1/offers/{offer_ident}"""
+    ctx = r.context_of(req)
+    offer = lookup.find_offer(ctx, req.urlvars["offer_ident"])
+    policy.authorize(ctx, offer_policy.DELETE, lookup.offer_target(offer))
+    offer_ops.cancel(offer)
+    return r.respond(None)
+
+
+def claim_offer(req: webob.Request) -> webob.Response:
+    """POST /v1/offers/{offer_ident}/claim"""
+    ctx = r.context_of(req)
+    offer = lookup.find_offer(ctx, req.urlvars["offer_ident"])
+    policy.authorize(ctx, offer_policy.CLAIM, lookup.offer_target(offer))
+    if offer.status != status.AVAILABLE:
+        raise exception.WrongStatus(kind="Offer", uuid=offer.uuid,
+                                    status=offer.status,
+                                    expected=status.AVAILABLE)
+    body = common.parse_times(r.json_body(req, schemas.OFFER_CLAIM))
+    lease = offer_ops.claim(
+        ctx.project_id or "", offer, body,
+        unlimited=policy.check(ctx, lease_policy.LEASE_ADMIN, {}),
+        quota=common.quota_limit(ctx, CONF.quota.max_leases_per_project))
+    return r.respond(views.leases_view([lease])[0], status=201)

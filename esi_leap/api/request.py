@@ -1,0 +1,140 @@
+"""Request helpers shared by the handlers: context, body, query, responses."""
+
+import json
+import urllib.parse
+from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any
+
+import jsonschema
+import webob
+
+from esi_leap.common import context as esi_context
+from esi_leap.common import exception
+from esi_leap.common import timeutils
+from esi_leap.conf import CONF
+from esi_leap.db import pagination
+
+Handler = Callable[[webob.Request], webob.Response]
+
+PAGING_PARAMS = frozenset({"limit", "marker", "sort_key", "sort_dir"})
+
+
+def context_of(req: webob.Request) -> esi_context.RequestContext:
+    """The caller's context, built by the auth middleware."""
+    ctx = req.environ.get("esi_leap.context")
+    if ctx is None:
+        raise exception.NotAuthenticated()
+    return ctx  # type: ignore[no-any-return]
+
+
+def json_body(req: webob.Request, schema: dict[str, Any]) -> dict[str, Any]:
+    """The request's JSON body, validated against ``schema``.
+
+    :raises InvalidInput: for a body that is not JSON or not valid.
+    """
+    try:
+        body = json.loads(req.body or b"{}")
+    except ValueError:
+        raise exception.InvalidInput(
+            reason="the request body is not valid JSON.") from None
+    if body is None:
+        body = {}
+    try:
+        jsonschema.validate(body, schema)
+    except jsonschema.ValidationError as exc:
+        where = ".".join(str(p) for p in exc.absolute_path)
+        reason = f"{where}: {exc.message}" if where else exc.message
+        raise exception.InvalidInput(reason=reason) from None
+    return dict(body)
+
+
+def query(req: webob.Request, allowed: Iterable[str]) -> dict[str, str]:
+    """The query parameters, each at most once and all in ``allowed``.
+
+    :raises InvalidInput: for an unknown or repeated parameter.
+    """
+    known = frozenset(allowed)
+    params: dict[str, str] = {}
+    for key, value in req.GET.items():
+        if key not in known:
+            raise exception.InvalidInput(
+                reason=f"Unknown argument: {key}. Known arguments: "
+                       f"{', '.join(sorted(known))}.")
+        if key in params:
+            raise exception.InvalidInput(
+                reason=f"argument {key} is given more than once.")
+        params[key] = value
+    return params
+
+
+def time_param(params: dict[str, str], name: str):  # type: ignore[no-untyped-def]
+    """A time query parameter as aware UTC, or None when absent."""
+    value = params.get(name)
+    return None if value is None else timeutils.parse(value, name)
+
+
+def window_param(params: dict[str, str], start_name: str, end_name: str,
+                 kind: str):  # type: ignore[no-untyped-def]
+    """A (start, end) pair of query parameters that must come together.
+
+    :raises InvalidInput: when only one is given or start >= end.
+    """
+    start = time_param(params, start_name)
+    end = time_param(params, end_name)
+    if start is None and end is None:
+        return None
+    if start is None or end is None or start >= end:
+        raise exception.InvalidInput(
+            reason=f"{start_name} and {end_name} must be given together to "
+                   f"filter {kind}, and {start_name} must be strictly less "
+                   f"than {end_name}. Got {params.get(start_name)}, "
+                   f"{params.get(end_name)}.")
+    return start, end
+
+
+def page_param(params: dict[str, str]) -> pagination.Page:
+    """``limit``, ``marker``, ``sort_key`` and ``sort_dir`` as a Page.
+
+    :raises InvalidInput: for a limit that is not a positive integer.
+    """
+    limit = None
+    if "limit" in params:
+        try:
+            limit = int(params["limit"])
+        except ValueError:
+            limit = 0
+        if limit < 1:
+            raise exception.InvalidInput(
+                reason=f"limit must be a positive integer, not "
+                       f"{params['limit']!r}.")
+        limit = min(limit, CONF.api.max_limit)
+    return pagination.Page(sort_key=params.get("sort_key", "id"),
+                           sort_dir=params.get("sort_dir", "asc"),
+                           marker=params.get("marker"), limit=limit)
+
+
+def next_link(req: webob.Request, items: list[Any],
+              page: pagination.Page) -> str | None:
+    """The URL of the next page, when a limited page came back full."""
+    if page.limit is None or len(items) < page.limit:
+        return None
+    params = [(k, v) for k, v in req.GET.items() if k != "marker"]
+    params.append(("marker", items[-1].uuid))
+    base = public_url(req) + req.path_info
+    return base + "?" + urllib.parse.urlencode(params)
+
+
+def public_url(req: webob.Request) -> str:
+    """Where clients reach this API (``[api] public_endpoint`` or the
+    request's own host)."""
+    endpoint = CONF.api.public_endpoint
+    return str(endpoint).rstrip("/") if endpoint else req.host_url
+
+
+def respond(body: Any, status: int = 200) -> webob.Response:
+    """A JSON response."""
+    response = webob.Response(status=status, content_type="application/json",
+                              charset=None)
+    response.body = json.dumps(body).encode()
+    return response

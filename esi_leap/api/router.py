@@ -1,0 +1,69 @@
+"""The route table: path template -> HTTP method -> handler."""
+
+import re
+from collections.abc import Mapping
+
+import webob
+
+from esi_leap.api import errors
+from esi_leap.api.handlers import events
+from esi_leap.api.handlers import leases
+from esi_leap.api.handlers import nodes
+from esi_leap.api.handlers import offers
+from esi_leap.api.handlers import root
+from esi_leap.api.request import Handler
+
+ROUTES: Mapping[str, Mapping[str, Handler]] = {
+    "/": {"GET": root.root},
+    "/v1": {"GET": root.v1},
+    "/v1/offers": {"GET": offers.list_offers, "POST": offers.create_offer},
+    "/v1/offers/{offer_ident}": {"GET": offers.show_offer,
+                                 "DELETE": offers.delete_offer},
+    "/v1/offers/{offer_ident}/claim": {"POST": offers.claim_offer},
+    "/v1/leases": {"GET": leases.list_leases, "POST": leases.create_lease},
+    "/v1/leases/{lease_ident}": {"GET": leases.show_lease,
+                                 "PATCH": leases.update_lease,
+                                 "DELETE": leases.delete_lease},
+    "/v1/nodes": {"GET": nodes.list_nodes, "POST": nodes.create_node},
+    "/v1/nodes/{node_ident}": {"GET": nodes.show_node,
+                               "PATCH": nodes.update_node,
+                               "DELETE": nodes.delete_node},
+    "/v1/events": {"GET": events.list_events},
+}
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+    return re.compile("^" + pattern + "/?$")
+
+
+_COMPILED = [(_compile(t), methods) for t, methods in ROUTES.items()]
+
+
+class Router:
+    """Dispatch a request to its handler; 404 and 405 in ESI-Leap's body."""
+
+    def __call__(self, environ: dict, start_response):  # type: ignore
+        req = webob.Request(environ)
+        try:
+            response = self._dispatch(req)
+        except Exception as exc:  # noqa: BLE001 - mapped in one place
+            response = errors.from_exception(exc)
+        return response(environ, start_response)
+
+    def _dispatch(self, req: webob.Request) -> webob.Response:
+        for pattern, methods in _COMPILED:
+            match = pattern.match(req.path_info)
+            if match is None:
+                continue
+            handler = methods.get(req.method)
+            if handler is None:
+                response = errors.fault(
+                    405, f"Method {req.method} is not allowed on "
+                         f"{req.path_info}.")
+                response.headers["Allow"] = ", ".join(sorted(methods))
+                return response
+            req.urlvars = match.groupdict()
+            return handler(req)
+        return errors.fault(404, f"The resource {req.path_info} could not "
+                                 "be found.")

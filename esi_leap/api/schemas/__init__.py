@@ -1,0 +1,75 @@
+"""jsonschema documents for request bodies."""
+
+from typing import Any
+
+NAME: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255}
+TIME: dict[str, Any] = {"type": ["string", "null"]}
+PROJECT: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255,
+                           "minLength": 1}
+PROPERTIES: dict[str, Any] = {"type": ["object", "null"]}
+IDENT: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 255}
+
+OFFER_CREATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "resource_uuid": IDENT, "resource_type": IDENT, "name": NAME,
+        "lessee_id": PROJECT, "start_time": TIME, "end_time": TIME,
+        "properties": PROPERTIES,
+        # Accepted and ignored, as ESI-Leap does.
+        "resource_class": {}, "resource_properties": {},
+    },
+    "required": ["resource_uuid"],
+    "additionalProperties": False,
+}
+
+OFFER_CLAIM: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": NAME, "start_time": TIME, "end_time": TIME,
+        "properties": PROPERTIES,
+        "purpose": {"type": ["string", "null"], "maxLength": 255},
+    },
+    "additionalProperties": False,
+}
+
+LEASE_CREATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "resource_uuid": IDENT, "resource_type": IDENT, "project_id": IDENT,
+        "name": NAME, "start_time": TIME, "end_time": TIME,
+        "properties": PROPERTIES,
+        "purpose": {"type": ["string", "null"], "maxLength": 255},
+    },
+    "required": ["resource_uuid", "project_id"],
+    "additionalProperties": False,
+}
+
+LEASE_UPDATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {"end_time": {"type": "string"}},
+    "required": ["end_time"],
+}
+
+NODE_CREATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "uuid": {"type": "string", "format": "uuid"}, "name": NAME,
+        "resource_class": {"type": ["string", "null"], "maxLength": 255},
+        "properties": PROPERTIES, "owner": PROJECT,
+        "maintenance": {"type": "boolean"},
+    },
+    "required": ["owner"],
+    "additionalProperties": False,
+}
+
+NODE_UPDATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": NAME,
+        "resource_class": {"type": ["string", "null"], "maxLength": 255},
+        "properties": PROPERTIES, "owner": PROJECT,
+        "maintenance": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+    "minProperties": 1,
+}

@@ -1,0 +1,130 @@
+"""The embedded default: everything on one machine with no outside service.
+
+With no configuration file, ``esi-leap`` keeps its state in
+``$ESI_LEAP_STATE_DIR`` (default ``~/.local/state/esi-leap``): a SQLite
+database, a users file for HTTP basic auth with three demo users (admin,
+owner, lessee) in their own projects, and their passwords in a file only the
+owner can read. It migrates the database and seeds demo nodes of type
+``standalone_node`` owned by the owner project.
+"""
+
+import json
+import os
+import secrets
+from typing import Any
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from esi_leap.common import users_file
+from esi_leap.conf import CONF
+from esi_leap.db import migration
+from esi_leap.db import nodes as db_nodes
+
+LOG = logging.getLogger(__name__)
+
+#: user -> (project name, roles)
+DEMO_USERS = {
+    "admin": ("admin-project", ["admin"]),
+    "owner": ("owner-project", ["member"]),
+    "lessee": ("lessee-project", ["member"]),
+}
+
+RESOURCE_CLASSES = ("baremetal-small", "baremetal-large")
+
+
+def state_dir() -> str:
+    """Where the embedded default keeps its files."""
+    return os.environ.get("ESI_LEAP_STATE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".local", "state", "esi-leap")
+
+
+def configure(directory: str) -> None:
+    """Point CONF at the state directory's database and users file."""
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    CONF.set_override("connection", "sqlite:///" + os.path.join(
+        directory, "esi-leap.sqlite"), group="database")
+    CONF.set_override("auth_strategy", "http_basic")
+    CONF.set_override("http_basic_auth_user_file",
+                      os.path.join(directory, "users"))
+    CONF.set_override("default_resource_type", "standalone_node",
+                      group="api")
+    CONF.set_override("host_ip", "127.0.0.1", group="api")
+    if CONF.api.api_workers is None:
+        CONF.set_override("api_workers", 1, group="api")
+    CONF.set_override("transport_url", "fake://")
+
+
+def credentials_path(directory: str) -> str:
+    """The private file holding the demo users' passwords."""
+    return os.path.join(directory, "credentials.json")
+
+
+def _write_private(path: str, text: str) -> None:
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def ensure_users(directory: str) -> dict[str, Any]:
+    """Create the demo users once; return their credentials."""
+    creds_file = credentials_path(directory)
+    if os.path.exists(creds_file):
+        with open(creds_file, encoding="utf-8") as f:
+            return dict(json.load(f))
+    creds: dict[str, Any] = {}
+    lines = ["# user:bcrypt_hash:project_id:project_name:roles"]
+    for user, (project, roles) in DEMO_USERS.items():
+        password = secrets.token_urlsafe(16)
+        project_id = uuidutils.generate_uuid(dashed=False)
+        lines.append(users_file.make_entry(user, password, project_id,
+                                           project, roles))
+        creds[user] = {"password": password, "project_id": project_id,
+                       "project_name": project, "roles": roles}
+    _write_private(os.path.join(directory, "users"), "\n".join(lines) + "\n")
+    _write_private(creds_file, json.dumps(creds, indent=2) + "\n")
+    return creds
+
+
+def seed_nodes(owner_project_id: str, count: int) -> None:
+    """Add ``count`` demo nodes to an empty inventory."""
+    if db_nodes.node_list():
+        return
+    for i in range(1, count + 1):
+        db_nodes.node_create({
+            "uuid": uuidutils.generate_uuid(), "name": f"demo-node-{i}",
+            "resource_class": RESOURCE_CLASSES[i % 2],
+            "properties": {"cpus": 16 * (1 + i % 2), "memory_mb": 65536,
+                           "local_gb": 500},
+            "owner_id": owner_project_id, "maintenance": False,
+            "provision_state": "available", "power_state": "power off"})
+
+
+def prepare() -> dict[str, Any]:
+    """Set up the state directory, database, users and demo nodes."""
+    directory = state_dir()
+    configure(directory)
+    creds = ensure_users(directory)
+    migration.upgrade()
+    seed_nodes(creds["owner"]["project_id"], CONF.embedded.demo_nodes)
+    return {"state_dir": directory, "credentials": creds}
+
+
+def banner(url: str, directory: str) -> str:
+    """What the all-in-one prints: where it is and how to talk to it."""
+    creds = credentials_path(directory)
+    return f"""
+esi-leap is running at {url} (embedded default: SQLite, demo nodes,
+HTTP basic auth). State directory: {directory}
+Demo users admin, owner and lessee; their passwords are in {creds}
+(readable only by you).
+
+Try it with curl:
+  PW=$(python3 -c 'import json;print(json.load(open("{creds}"))["owner"]["password"])')
+  curl -u owner:$PW {url}/v1/nodes
+
+or with the CLI (see README.md, "Five-minute walkthrough"):
+  export OS_AUTH_TYPE=http_basic OS_ENDPOINT={url} OS_USERNAME=owner OS_PASSWORD=$PW
+  openstack esi node list
+"""

@@ -1,0 +1,101 @@
+"""Domain exceptions. They carry no HTTP knowledge.
+
+The tree::
+
+    EsiLeapException
+     +-- InvalidInput            bad value in a request (schema, time, filter)
+     +-- NotAuthenticated        no or bad credentials
+     +-- Forbidden               the caller sees the object but may not do this
+     +-- NotFound                the object is missing or hidden from the caller
+     |    +-- OfferNotFound, LeaseNotFound, NodeNotFound, ProjectNotFound
+     +-- Conflict                the request contradicts the current state
+     |    +-- TimeConflict, WrongStatus, QuotaExceeded, AmbiguousName
+     +-- PeerUnavailable         Ironic, Keystone or a switch did not answer
+
+:mod:`esi_leap.api.errors` is the one place that maps them to HTTP statuses.
+"""
+
+from typing import Any
+
+
+class EsiLeapException(Exception):
+    """Base class; subclasses set ``msg_fmt`` and are built with keywords."""
+
+    msg_fmt = "An unknown error occurred."
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        if message is None:
+            message = self.msg_fmt % kwargs if kwargs else self.msg_fmt
+        self.message = message
+        super().__init__(message)
+
+
+class InvalidInput(EsiLeapException):
+    msg_fmt = "Invalid input: %(reason)s"
+
+
+class InvalidTimeRange(InvalidInput):
+    msg_fmt = ("Start time must be strictly less than end time. "
+               "Got %(start_time)s, %(end_time)s.")
+
+
+class NotAuthenticated(EsiLeapException):
+    msg_fmt = "Authentication required."
+
+
+class Forbidden(EsiLeapException):
+    msg_fmt = "Access was denied to %(action)s."
+
+
+class NotFound(EsiLeapException):
+    msg_fmt = "%(kind)s %(ident)s not found."
+
+
+class OfferNotFound(NotFound):
+    msg_fmt = "Offer with name or uuid %(ident)s not found."
+
+
+class LeaseNotFound(NotFound):
+    msg_fmt = "Lease with name or uuid %(ident)s not found."
+
+
+class NodeNotFound(NotFound):
+    msg_fmt = "Node %(ident)s of resource type %(resource_type)s not found."
+
+
+class ProjectNotFound(NotFound):
+    msg_fmt = "Project %(ident)s not found."
+
+
+class ResourceTypeUnknown(InvalidInput):
+    msg_fmt = ("Resource type %(resource_type)s is unknown. Known types: "
+               "%(known)s.")
+
+
+class Conflict(EsiLeapException):
+    msg_fmt = "Conflict: %(reason)s"
+
+
+class TimeConflict(Conflict):
+    msg_fmt = ("Time conflict for %(resource_type)s %(resource_uuid)s: "
+               "%(reason)s")
+
+
+class WrongStatus(Conflict):
+    msg_fmt = ("%(kind)s %(uuid)s is %(status)s; this needs one of: "
+               "%(expected)s.")
+
+
+class QuotaExceeded(Conflict):
+    msg_fmt = ("Project %(project_id)s already has %(count)d %(kind)s; its "
+               "quota is %(limit)d.")
+
+
+class AmbiguousName(Conflict):
+    msg_fmt = ("More than one %(kind)s is named %(name)s; use its uuid "
+               "instead.")
+
+
+class PeerUnavailable(EsiLeapException):
+    msg_fmt = "%(peer)s did not answer: %(reason)s"

@@ -1,0 +1,86 @@
+"""Events and notifications for every lease and offer transition.
+
+:func:`record` always inserts a row in the events table (served by
+``GET /v1/events``) and, when ``[notification] notification_level`` allows,
+also sends a versioned oslo.messaging notification with the same type.
+"""
+
+import threading
+from typing import Any
+
+import oslo_messaging
+from oslo_log import log as logging
+
+from esi_leap.common import timeutils
+from esi_leap.conf import CONF
+from esi_leap.db import events as db_events
+from esi_leap.db import models
+
+LOG = logging.getLogger(__name__)
+
+LEVELS = ("debug", "info", "warning", "error", "critical")
+
+_lock = threading.Lock()
+_notifier: oslo_messaging.Notifier | None = None
+
+
+def _get_notifier() -> oslo_messaging.Notifier:
+    global _notifier
+    with _lock:
+        if _notifier is None:
+            transport = oslo_messaging.get_notification_transport(CONF)
+            _notifier = oslo_messaging.Notifier(
+                transport, publisher_id=f"esi-leap-manager.{CONF.host}",
+                topics=CONF.notification.versioned_notifications_topics)
+        return _notifier
+
+
+def reset() -> None:
+    """Forget the notifier (tests)."""
+    global _notifier
+    with _lock:
+        _notifier = None
+
+
+def _enabled(level: str) -> bool:
+    wanted = CONF.notification.notification_level
+    return wanted is not None and LEVELS.index(level) >= LEVELS.index(wanted)
+
+
+def payload(obj: models.Lease | models.Offer) -> dict[str, Any]:
+    """The notification payload: the object's fields, times as strings."""
+    fields = {c.name: getattr(obj, c.name) for c in obj.__table__.columns
+              if c.name not in ("reserved_by", "reserved_at",
+                                "expiry_notice_time")}
+    for key, value in fields.items():
+        if hasattr(value, "isoformat"):
+            fields[key] = timeutils.format_time(value)
+    return fields
+
+
+def record(event_type: str, obj: models.Lease | models.Offer,
+           level: str = "info", reason: str | None = None) -> None:
+    """Record ``event_type`` for ``obj`` and notify if enabled."""
+    is_lease = isinstance(obj, models.Lease)
+    db_events.event_create({
+        "event_type": event_type,
+        "object_type": "lease" if is_lease else "offer",
+        "object_uuid": obj.uuid,
+        "resource_type": obj.resource_type,
+        "resource_uuid": obj.resource_uuid,
+        "lessee_id": obj.project_id if is_lease else obj.lessee_id,
+        "owner_id": obj.owner_id if is_lease else obj.project_id,
+        "reason": reason,
+    })
+    if not _enabled(level):
+        return
+    body = payload(obj)
+    if reason:
+        body["reason"] = reason
+    try:
+        notifier = _get_notifier()
+        getattr(notifier, level if level != "critical" else "critical")(
+            {}, event_type, body)
+    except Exception:  # noqa: BLE001 - a lost notification must not fail work
+        LOG.warning("Could not send notification %s for %s", event_type,
+                    obj.uuid, exc_info=True)

@@ -1,0 +1,22 @@
+"""The ``[dummy_node]`` group: ESI-Leap's JSON-file node backend."""
+
+from oslo_config import cfg
+
+GROUP = "dummy_node"
+
+opts = [
+    cfg.StrOpt(
+        "dummy_node_dir", default="/tmp/nodes",
+        help="Directory holding one JSON file per dummy node, named by the "
+             "node's UUID, in ESI-Leap's format (keys project_owner_id, "
+             "project_id, lease_uuid, resource_class, properties, "
+             "power_state, provision_state)."),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    return [(GROUP, opts)]

@@ -1,0 +1,42 @@
+"""The ``[manager]`` group: the worker that fulfils and ends leases."""
+
+from oslo_config import cfg
+
+GROUP = "manager"
+
+opts = [
+    cfg.FloatOpt(
+        "reconcile_interval", default=1.0, min=0.1,
+        help="Seconds between two runs of the manager's reconciler, which "
+             "finds due work (leases to fulfil or end, offers to expire) with "
+             "an indexed query. An RPC wake-up from the API runs it sooner."),
+    cfg.IntOpt(
+        "reservation_timeout", default=300, min=10,
+        help="Seconds after which another manager may take over a lease that "
+             "a manager reserved for work and did not release (for example "
+             "because it died)."),
+    cfg.IntOpt(
+        "workers", default=4, min=1,
+        help="Number of threads a manager uses to act on due leases at "
+             "once."),
+    cfg.IntOpt(
+        "batch_size", default=100, min=1,
+        help="Largest number of due leases or offers one reconciler run "
+             "picks up per kind of work."),
+    cfg.IntOpt(
+        "expiry_notice", default=3600, min=0,
+        help="Seconds before a lease ends at which the manager records a "
+             "``esi_leap.lease.expiry.warning`` event and notification. 0 "
+             "disables the warning."),
+    cfg.StrOpt(
+        "rpc_topic", default="esi_leap.manager",
+        help="oslo.messaging topic on which managers listen for wake-ups."),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    return [(GROUP, opts)]

@@ -1,0 +1,16 @@
+"""oslo.messaging's ``[DEFAULT]`` options (``transport_url`` and friends).
+
+They are registered up front so that esi-leap can tell whether a transport
+is configured; the sample config gets them from oslo.messaging's namespace.
+"""
+
+import oslo_messaging
+from oslo_config import cfg
+from oslo_messaging import opts as messaging_opts
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    oslo_messaging.set_transport_defaults(control_exchange="esi_leap")
+    for group, options in messaging_opts.list_opts():
+        if group in (None, "DEFAULT"):
+            conf.register_opts(list(options))

@@ -1,0 +1,21 @@
+"""Entry point for oslo-config-generator (``esi-leap.conf``)."""
+
+from oslo_config import cfg
+
+from esi_leap.conf import api
+from esi_leap.conf import auth
+from esi_leap.conf import dummy_node
+from esi_leap.conf import embedded
+from esi_leap.conf import keystone
+from esi_leap.conf import manager
+from esi_leap.conf import notification
+from esi_leap.conf import quota
+
+
+def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
+    """Return our option groups, in alphabetical order of group."""
+    result: list[tuple[str | None, list[cfg.Opt]]] = []
+    for module in (auth, api, dummy_node, embedded, keystone, manager,
+                   notification, quota):
+        result.extend(module.list_opts())
+    return result

@@ -1,0 +1,55 @@
+"""The events table: one row per lease and offer transition."""
+
+import dataclasses
+import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from esi_leap.common import timeutils
+from esi_leap.db import api
+from esi_leap.db import models
+
+
+@dataclasses.dataclass
+class EventFilters:
+    """What ``GET /v1/events`` asks for. ``None`` means no filter."""
+
+    last_event_id: int | None = None
+    last_event_time: datetime.datetime | None = None
+    lessee_or_owner_id: str | None = None
+    event_type: str | None = None
+    resource_type: str | None = None
+    resource_uuid: str | None = None
+
+
+def event_create(values: dict[str, Any]) -> models.Event:
+    """Insert an event; ``event_time`` defaults to now."""
+    values.setdefault("event_time", timeutils.utcnow())
+    event = models.Event(**values)
+    with api.writer() as session:
+        session.add(event)
+    return event
+
+
+def event_list(f: EventFilters, limit: int | None = None
+               ) -> list[models.Event]:
+    """Events matching ``f`` in id order (ids only grow)."""
+    event = models.Event
+    stmt = sa.select(event)
+    if f.last_event_id is not None:
+        stmt = stmt.where(event.id > f.last_event_id)
+    if f.last_event_time is not None:
+        stmt = stmt.where(event.event_time > f.last_event_time)
+    if f.lessee_or_owner_id is not None:
+        stmt = stmt.where(sa.or_(event.lessee_id == f.lessee_or_owner_id,
+                                 event.owner_id == f.lessee_or_owner_id))
+    for column in ("event_type", "resource_type", "resource_uuid"):
+        value = getattr(f, column)
+        if value is not None:
+            stmt = stmt.where(getattr(event, column) == value)
+    stmt = stmt.order_by(event.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    with api.reader() as session:
+        return list(session.scalars(stmt))

@@ -1,0 +1,190 @@
+"""SQLAlchemy 2.0 models: the schema the migrations build.
+
+Tables ``offers``, ``leases``, ``events`` and ``console_auth_tokens`` keep
+ESI-Leap 1.0's names and columns so its databases can be adopted; the rest are
+esi-leap's own.
+"""
+
+import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from esi_leap.common import timeutils
+from esi_leap.db.types import JSONDict
+from esi_leap.db.types import UTCDateTime
+
+
+class Base(orm.DeclarativeBase):
+    """Declarative base with ESI-Leap's ``created_at``/``updated_at``."""
+
+    created_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime, default=timeutils.utcnow)
+    updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime, onupdate=timeutils.utcnow)
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+    __table_args__ = (
+        sa.Index("offer_uuid_idx", "uuid"),
+        sa.Index("offer_project_id_idx", "project_id"),
+        sa.Index("offer_lessee_id_idx", "lessee_id"),
+        sa.Index("offer_resource_idx", "resource_type", "resource_uuid"),
+        sa.Index("offer_status_end_idx", "status", "end_time"),
+        sa.Index("offer_name_idx", "name"),
+        sa.Index("offer_parent_lease_uuid_idx", "parent_lease_uuid"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    lessee_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    resource_type: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    resource_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    start_time: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    end_time: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    status: orm.Mapped[str] = orm.mapped_column(
+        sa.String(15), default="available")
+    properties: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(JSONDict)
+    parent_lease_uuid: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey("leases.uuid",
+                                     name="offers_parent_lease_uuid_fkey"))
+
+
+class Lease(Base):
+    __tablename__ = "leases"
+    __table_args__ = (
+        sa.Index("lease_uuid_idx", "uuid"),
+        sa.Index("lease_project_id_idx", "project_id"),
+        sa.Index("lease_owner_id_idx", "owner_id"),
+        sa.Index("lease_resource_idx", "resource_type", "resource_uuid"),
+        sa.Index("lease_offer_uuid_idx", "offer_uuid"),
+        sa.Index("lease_parent_lease_uuid_idx", "parent_lease_uuid"),
+        sa.Index("lease_status_start_idx", "status", "start_time"),
+        sa.Index("lease_status_end_idx", "status", "end_time"),
+        sa.Index("lease_name_idx", "name"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    owner_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    purpose: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    resource_type: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    resource_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    start_time: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    end_time: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    fulfill_time: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    expire_time: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    status: orm.Mapped[str] = orm.mapped_column(
+        sa.String(15), default="created")
+    properties: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(JSONDict)
+    offer_uuid: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey("offers.uuid",
+                                     name="leases_offer_uuid_fkey"))
+    parent_lease_uuid: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey("leases.uuid",
+                                     name="leases_parent_lease_uuid_fkey"))
+    #: Host of the manager that reserved this lease for work, if any.
+    reserved_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    reserved_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    #: When the pre-expiry warning was sent for the current end time.
+    expiry_notice_time: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column(UTCDateTime))
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        sa.Index("event_type_idx", "event_type"),
+        sa.Index("event_time_idx", "event_time"),
+        sa.Index("event_lessee_id_idx", "lessee_id"),
+        sa.Index("event_owner_id_idx", "owner_id"),
+        sa.Index("event_resource_idx", "resource_type", "resource_uuid"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    event_type: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    event_time: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        UTCDateTime, nullable=False)
+    object_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    object_uuid: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    resource_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    resource_uuid: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    lessee_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    owner_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: Why the event happened, for the events that have a reason.
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class ConsoleAuthToken(Base):
+    """ESI-Leap's console tokens (kept for adoption; served by a later issue)."""
+
+    __tablename__ = "console_auth_tokens"
+    __table_args__ = (
+        sa.Index("console_auth_tokens_node_uuid_idx", "node_uuid"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    node_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    expires: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+
+
+class Node(Base):
+    """The standalone inventory (resource type ``standalone_node``)."""
+
+    __tablename__ = "nodes"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_nodes0uuid"),
+        sa.UniqueConstraint("name", name="uniq_nodes0name"),
+        sa.Index("node_owner_id_idx", "owner_id"),
+        sa.Index("node_lessee_id_idx", "lessee_id"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    resource_class: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    properties: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(JSONDict)
+    owner_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    lessee_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    lease_uuid: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    provision_state: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(32), default="available")
+    power_state: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(32), default="power off")
+    maintenance: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=False, nullable=False)
+
+
+class ResourceGuard(Base):
+    """One row per bookable resource, locked by every booking write.
+
+    Creating or moving an offer or lease first bumps ``generation`` of the
+    resource's row (``UPDATE``, which takes a row lock on PostgreSQL and
+    MySQL and the write lock on SQLite), then checks for conflicts, then
+    writes. Concurrent bookings of one node therefore run one after the
+    other, in every API process, and cannot both succeed.
+    """
+
+    __tablename__ = "resource_guards"
+
+    resource_type: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), primary_key=True)
+    resource_uuid: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), primary_key=True)
+    generation: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, default=0, nullable=False)

@@ -1,0 +1,156 @@
+"""What the manager does to one lease or offer: fulfil, expire, cancel.
+
+Each step first reserves the lease (compare-and-swap on ``reserved_by``), so
+two managers never work on one lease; moves its status only through the
+transition table (compare-and-swap on ``status``); records an event for every
+move; and always releases the reservation. A failure leaves the lease in a
+visible wait status that the reconciler retries.
+"""
+
+import datetime
+
+from oslo_log import log as logging
+
+from esi_leap.common import notify
+from esi_leap.common import timeutils
+from esi_leap.conf import CONF
+from esi_leap.db import leases as db_leases
+from esi_leap.db import models
+from esi_leap.db import offers as db_offers
+from esi_leap.drivers import resource_types
+from esi_leap.objects import status
+
+LOG = logging.getLogger(__name__)
+
+FULFILLABLE = (status.CREATED, status.WAIT_FULFILL)
+EXPIRABLE = (status.CREATED, status.ACTIVE, status.WAIT_FULFILL,
+             status.WAIT_EXPIRE)
+
+
+def _timeout() -> datetime.timedelta:
+    return datetime.timedelta(seconds=CONF.manager.reservation_timeout)
+
+
+class Lifecycle:
+    """Lease and offer transitions performed by one manager (``host``)."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    def _reserve(self, uuid: str,
+                 statuses: tuple[str, ...]) -> models.Lease | None:
+        return db_leases.reserve(uuid, self.host, timeutils.utcnow(),
+                                 _timeout(), statuses)
+
+    def fulfill(self, uuid: str) -> None:
+        """Give the node to the lease's lessee and make the lease active."""
+        lease = self._reserve(uuid, FULFILLABLE)
+        if lease is None:
+            return
+        try:
+            self._fulfill(lease)
+        finally:
+            db_leases.release(uuid, self.host)
+
+    def _fulfill(self, lease: models.Lease) -> None:
+        now = timeutils.utcnow()
+        if lease.end_time is not None and lease.end_time <= now:
+            return  # the expire pass ends it
+        notify.record("esi_leap.lease.fulfill.start", lease)
+        try:
+            backend = resource_types.get_backend(lease.resource_type)
+            backend.set_lease(lease.resource_uuid, lease.uuid,
+                              lease.project_id)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried
+            LOG.warning("Fulfilling lease %s failed: %s", lease.uuid, exc)
+            if db_leases.lease_transition(lease.uuid, FULFILLABLE,
+                                          status.WAIT_FULFILL):
+                lease.status = status.WAIT_FULFILL
+                notify.record("esi_leap.lease.fulfill.error", lease,
+                              level="error", reason=str(exc))
+            return
+        if db_leases.lease_transition(lease.uuid, FULFILLABLE, status.ACTIVE,
+                                      fulfill_time=now):
+            lease.status, lease.fulfill_time = status.ACTIVE, now
+            notify.record("esi_leap.lease.fulfill.end", lease)
+        else:
+            LOG.info("Lease %s changed status while it was fulfilled; the "
+                     "cancel or expire pass will free its node.", lease.uuid)
+
+    def expire(self, uuid: str) -> None:
+        """End a lease whose end time has passed."""
+        self._end(uuid, EXPIRABLE, status.EXPIRED, status.WAIT_EXPIRE)
+
+    def cancel(self, uuid: str) -> None:
+        """Finish a DELETE: free the node and mark the lease deleted."""
+        self._end(uuid, (status.WAIT_CANCEL,), status.DELETED,
+                  status.WAIT_CANCEL)
+
+    def _end(self, uuid: str, expected: tuple[str, ...], final: str,
+             waiting: str) -> None:
+        lease = self._reserve(uuid, expected)
+        if lease is None:
+            return
+        try:
+            self._end_children(lease)
+            notify.record("esi_leap.lease.delete.start", lease)
+            try:
+                self._free_node(lease)
+            except Exception as exc:  # noqa: BLE001 - retried next pass
+                LOG.warning("Ending lease %s failed: %s", lease.uuid, exc)
+                if db_leases.lease_transition(lease.uuid, expected, waiting):
+                    lease.status = waiting
+                    notify.record("esi_leap.lease.delete.error", lease,
+                                  level="error", reason=str(exc))
+                return
+            now = timeutils.utcnow()
+            if db_leases.lease_transition(lease.uuid, expected, final,
+                                          expire_time=now):
+                lease.status, lease.expire_time = final, now
+                notify.record("esi_leap.lease.delete.end", lease)
+        finally:
+            db_leases.release(uuid, self.host)
+
+    def _end_children(self, lease: models.Lease) -> None:
+        """Sub-leases and sub-offers end before the lease they came from."""
+        child_leases, child_offers = db_leases.children(lease.uuid)
+        for child in child_offers:
+            if child.status in status.OFFER_OPEN:
+                self.expire_offer(child)
+        for child_lease in child_leases:
+            if child_lease.status in EXPIRABLE:
+                self.expire(child_lease.uuid)
+            elif child_lease.status == status.WAIT_CANCEL:
+                self.cancel(child_lease.uuid)
+
+    def _free_node(self, lease: models.Lease) -> None:
+        """Take the node back; a sub-lease hands it to its parent lease."""
+        if lease.status == status.CREATED:
+            return  # never fulfilled: the node was not touched
+        backend = resource_types.get_backend(lease.resource_type)
+        backend.remove_lease(lease.resource_uuid, lease.uuid)
+        if lease.parent_lease_uuid:
+            parent = db_leases.lease_get(lease.parent_lease_uuid)
+            if parent is not None and parent.status == status.ACTIVE:
+                backend.set_lease(lease.resource_uuid, parent.uuid,
+                                  parent.project_id)
+
+    def expire_offer(self, offer: models.Offer) -> None:
+        """End an offer (and its leases) whose end time has passed."""
+        for lease in db_leases.leases_of_offer(offer.uuid, EXPIRABLE):
+            self.expire(lease.uuid)
+        if db_offers.offer_transition(offer.uuid, status.OFFER_OPEN,
+                                      status.EXPIRED):
+            offer.status = status.EXPIRED
+            notify.record("esi_leap.offer.expire", offer)
+
+    def warn_expiry(self, uuid: str) -> None:
+        """Record the pre-expiry warning for a lease, once per end time."""
+        lease = db_leases.lease_get(uuid)
+        if lease is None or lease.end_time is None:
+            return
+        if db_leases.mark_expiry_notice(uuid, lease.end_time):
+            notify.record(
+                "esi_leap.lease.expiry.warning", lease, level="warning",
+                reason=f"the lease ends at "
+                       f"{timeutils.format_time(lease.end_time)}")

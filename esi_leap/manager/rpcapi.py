@@ -1,0 +1,59 @@
+"""The API's side of the manager RPC: a wake-up cast, nothing more.
+
+The manager's reconciler guarantees progress on its own; a cast only makes
+it look sooner, so a lost cast costs at most one reconcile interval. With no
+``transport_url`` configured nothing is sent.
+"""
+
+import threading
+
+import oslo_messaging
+from oslo_log import log as logging
+
+from esi_leap.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+RPC_VERSION = "1.0"
+NAMESPACE = "esi_leap.manager"
+
+_lock = threading.Lock()
+_client: oslo_messaging.RPCClient | None = None
+_local_waker: "threading.Event | None" = None
+
+
+def set_local_waker(event: "threading.Event | None") -> None:
+    """In the all-in-one, wake the in-process manager directly as well."""
+    global _local_waker
+    _local_waker = event
+
+
+def _get_client() -> oslo_messaging.RPCClient | None:
+    global _client
+    with _lock:
+        if _client is None and CONF.transport_url:
+            transport = oslo_messaging.get_rpc_transport(CONF)
+            target = oslo_messaging.Target(
+                topic=CONF.manager.rpc_topic, version=RPC_VERSION,
+                namespace=NAMESPACE, fanout=True)
+            _client = oslo_messaging.get_rpc_client(transport, target)
+        return _client
+
+
+def wake_manager() -> None:
+    """Ask every manager to run its reconciler now (best effort)."""
+    if _local_waker is not None:
+        _local_waker.set()
+    try:
+        client = _get_client()
+        if client is not None:
+            client.cast({}, "wake")
+    except Exception:  # noqa: BLE001 - the reconciler will catch up
+        LOG.warning("Could not wake the manager over RPC", exc_info=True)
+
+
+def reset() -> None:
+    """Forget the RPC client (tests)."""
+    global _client
+    with _lock:
+        _client = None

@@ -1,0 +1,122 @@
+"""The manager: a reconciler that finds due work and does it.
+
+Every ``[manager] reconcile_interval`` seconds (or at once when woken by an
+RPC cast or, in the all-in-one, by the API in the same process) it runs one
+pass: indexed queries find leases to fulfil, end or cancel, offers to
+expire and leases about to end; a thread pool does the work. Several
+managers may run on one database: each lease is reserved by compare-and-swap
+before anyone acts on it.
+"""
+
+import datetime
+import threading
+from collections.abc import Callable
+
+import futurist
+import oslo_messaging
+from oslo_log import log as logging
+
+from esi_leap.common import timeutils
+from esi_leap.conf import CONF
+from esi_leap.db import leases as db_leases
+from esi_leap.db import offers as db_offers
+from esi_leap.manager import lifecycle
+from esi_leap.manager import rpcapi
+
+LOG = logging.getLogger(__name__)
+
+
+class WakeEndpoint:
+    """The RPC endpoint: ``wake`` makes the reconciler run now."""
+
+    target = oslo_messaging.Target(namespace=rpcapi.NAMESPACE,
+                                   version=rpcapi.RPC_VERSION)
+
+    def __init__(self, wake: threading.Event) -> None:
+        self._wake = wake
+
+    def wake(self, ctxt: dict[str, object]) -> None:
+        self._wake.set()
+
+
+class Manager:
+    """One manager process's (or the all-in-one's) worker."""
+
+    def __init__(self, host: str | None = None) -> None:
+        self.host = host or CONF.host
+        self.lifecycle = lifecycle.Lifecycle(self.host)
+        self.wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = futurist.ThreadPoolExecutor(
+            max_workers=CONF.manager.workers)
+        self._rpc_server: oslo_messaging.MessageHandlingServer | None = None
+
+    def start(self) -> None:
+        """Start the reconciler thread and, if configured, the RPC server."""
+        self._start_rpc()
+        self._thread = threading.Thread(target=self._loop,
+                                        name="esi-leap-reconciler",
+                                        daemon=True)
+        self._thread.start()
+        LOG.info("Manager %s started; reconciling every %s s", self.host,
+                 CONF.manager.reconcile_interval)
+
+    def _start_rpc(self) -> None:
+        if not CONF.transport_url:
+            return
+        transport = oslo_messaging.get_rpc_transport(CONF)
+        target = oslo_messaging.Target(topic=CONF.manager.rpc_topic,
+                                       server=self.host)
+        self._rpc_server = oslo_messaging.get_rpc_server(
+            transport, target, [WakeEndpoint(self.wake)],
+            executor="threading")
+        self._rpc_server.start()
+
+    def stop(self, graceful: bool = True) -> None:
+        """Stop taking work; with ``graceful``, finish what is running."""
+        self._stop.set()
+        self.wake.set()
+        if self._rpc_server is not None:
+            self._rpc_server.stop()
+            self._rpc_server.wait()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self._pool.shutdown(wait=graceful)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.wake.clear()
+            try:
+                self.reconcile()
+            except Exception:  # noqa: BLE001 - keep the loop alive
+                LOG.exception("Reconciler pass failed; retrying")
+            self.wake.wait(CONF.manager.reconcile_interval)
+
+    def reconcile(self) -> int:
+        """Run one pass and wait for its work; return the items handled."""
+        now = timeutils.utcnow()
+        timeout = datetime.timedelta(
+            seconds=CONF.manager.reservation_timeout)
+        limit = CONF.manager.batch_size
+        jobs: list[tuple[Callable[[str], None], str]] = []
+        for kind, action in (("cancel", self.lifecycle.cancel),
+                             ("expire", self.lifecycle.expire),
+                             ("fulfill", self.lifecycle.fulfill)):
+            jobs += [(action, uuid) for uuid in
+                     db_leases.due_leases(kind, now, timeout, limit)]
+        if CONF.manager.expiry_notice:
+            notice = datetime.timedelta(seconds=CONF.manager.expiry_notice)
+            jobs += [(self.lifecycle.warn_expiry, uuid) for uuid in
+                     db_leases.due_leases("notice", now, timeout, limit,
+                                          notice=notice)]
+        futures = [self._pool.submit(action, uuid) for action, uuid in jobs]
+        for offer in db_offers.offers_due_to_expire(now, limit):
+            futures.append(self._pool.submit(self.lifecycle.expire_offer,
+                                             offer))
+        for future in futures:
+            try:
+                future.result()
+            except Exception:  # noqa: BLE001 - one failure must not stop all
+                LOG.exception("Manager work item failed")
+        return len(futures)

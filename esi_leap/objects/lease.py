@@ -1,0 +1,98 @@
+"""Lease operations from the API: create, move the end, cancel.
+
+They only record intent; the manager acts on nodes and finishes what is
+left (see :mod:`esi_leap.manager.lifecycle`).
+"""
+
+import datetime
+from typing import Any
+
+from oslo_utils import uuidutils
+
+from esi_leap.common import exception
+from esi_leap.common import notify
+from esi_leap.common import timeutils
+from esi_leap.db import booking
+from esi_leap.db import leases as db_leases
+from esi_leap.db import models
+from esi_leap.drivers.resource_types.base import NodeInfo
+from esi_leap.manager import rpcapi
+from esi_leap.objects import status
+from esi_leap.objects import windows
+
+
+def create(owner_id: str, lessee_id: str, resource_type: str,
+           node: NodeInfo, body: dict[str, Any], as_lessee: bool,
+           unlimited: bool, quota: int | None) -> models.Lease:
+    """Lease a node directly, or (``as_lessee``) sub-lease it.
+
+    :raises InvalidInput, Forbidden, TimeConflict, Conflict, QuotaExceeded:
+    """
+    start = body.get("start_time") or timeutils.utcnow()
+    end = body.get("end_time") or windows.default_lease_end(start)
+    window = windows.checked(start, end)
+    windows.check_max_length(window, unlimited)
+    if as_lessee and not node.lease_uuid:
+        raise exception.Conflict(
+            reason=f"node {node.uuid} is not held by a lease yet.")
+    values = {
+        "uuid": uuidutils.generate_uuid(), "name": body.get("name"),
+        "project_id": lessee_id, "owner_id": owner_id,
+        "purpose": body.get("purpose"), "resource_type": resource_type,
+        "resource_uuid": node.uuid, "start_time": start, "end_time": end,
+        "status": status.CREATED,
+        "properties": body.get("properties") or {},
+        "parent_lease_uuid": node.lease_uuid if as_lessee else None,
+    }
+    lease = booking.create_lease(values, quota=quota)
+    notify.record("esi_leap.lease.create", lease)
+    rpcapi.wake_manager()
+    return lease
+
+
+def move_end(lease: models.Lease, new_end: datetime.datetime,
+             unlimited: bool) -> models.Lease:
+    """Extend or shorten a lease.
+
+    :raises InvalidInput, Forbidden, WrongStatus, TimeConflict, Conflict:
+    """
+    if lease.start_time is not None:
+        windows.check_max_length((lease.start_time, new_end), unlimited)
+    moved = booking.move_lease_end(lease.uuid, new_end, timeutils.utcnow())
+    notify.record("esi_leap.lease.update", moved,
+                  reason=f"end_time moved to "
+                         f"{timeutils.format_time(new_end)}")
+    rpcapi.wake_manager()
+    return moved
+
+
+def request_cancel(lease: models.Lease) -> None:
+    """Cancel a lease.
+
+    A lease that never reached its node (``created``, not reserved by a
+    manager) is deleted at once; any other goes to ``wait cancel`` and the
+    manager frees the node.
+
+    :raises WrongStatus: unless the lease may be deleted.
+    """
+    if lease.status not in status.LEASE_CAN_DELETE:
+        raise exception.WrongStatus(
+            kind="Lease", uuid=lease.uuid, status=lease.status,
+            expected=", ".join(status.LEASE_CAN_DELETE))
+    now = timeutils.utcnow()
+    if lease.status == status.CREATED and db_leases.lease_transition(
+            lease.uuid, [status.CREATED], status.DELETED, expire_time=now,
+            only_unreserved=True):
+        notify.record("esi_leap.lease.delete.start", lease)
+        lease.status, lease.expire_time = status.DELETED, now
+        notify.record("esi_leap.lease.delete.end", lease)
+        return
+    if db_leases.lease_transition(lease.uuid, status.LEASE_CAN_DELETE,
+                                  status.WAIT_CANCEL):
+        rpcapi.wake_manager()
+        return
+    current = db_leases.lease_get(lease.uuid)
+    raise exception.WrongStatus(
+        kind="Lease", uuid=lease.uuid,
+        status=current.status if current else "gone",
+        expected=", ".join(status.LEASE_CAN_DELETE))

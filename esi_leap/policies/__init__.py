@@ -1,0 +1,23 @@
+"""Policy rules, one module per resource; ``list_rules()`` gathers them.
+
+``list_rules`` is the ``oslo.policy.policies`` entry point (``esi-leap``) that
+``oslopolicy-sample-generator`` reads.
+"""
+
+import itertools
+
+from oslo_policy import policy
+
+from esi_leap.policies import base, event, lease, node, offer, quota
+
+
+def list_rules() -> list[policy.RuleDefault]:
+    """Return every esi-leap rule, the base rules first."""
+    return list(itertools.chain(
+        base.list_rules(),
+        offer.list_rules(),
+        lease.list_rules(),
+        node.list_rules(),
+        event.list_rules(),
+        quota.list_rules(),
+    ))
