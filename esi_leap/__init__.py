@@ -1,4 +1,4 @@
-"""esi-leap: leasing, network isolation and switch audit for multi-tenant bare metal."""
+"""esi-leap: leasing, isolation and audit for multi-tenant bare metal."""
 
 import warnings
 

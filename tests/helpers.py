@@ -72,6 +72,16 @@ ALL_BACKENDS = pytest.mark.parametrize(
     "fresh_database_url", ["sqlite", "postgresql", "mysql"], indirect=True)
 
 
+_overrides: list[tuple[str, str | None]] = []
+
+
+def override(name: str, value: Any, group: str | None = None) -> None:
+    """Set a config option for this test; the next configure() undoes it."""
+    from esi_leap.conf import CONF
+    CONF.set_override(name, value, group=group)
+    _overrides.append((name, group))
+
+
 def configure(database_url: str, **overrides: Any) -> None:
     """Point CONF at ``database_url`` and reset every cached singleton."""
     from esi_leap.common import notify
@@ -84,11 +94,13 @@ def configure(database_url: str, **overrides: Any) -> None:
     from esi_leap.manager import rpcapi
 
     CONF([], project="esi-leap", default_config_files=[])
-    CONF.clear_override("connection", group="database")
-    CONF.set_override("connection", database_url, group="database")
+    while _overrides:
+        name, group = _overrides.pop()
+        CONF.clear_override(name, group=group)
+    override("connection", database_url, group="database")
     for key, value in overrides.items():
         group, _, name = key.rpartition("__")
-        CONF.set_override(name, value, group=group or None)
+        override(name, value, group=group or None)
     for module in (db_api, policy, projects, resource_types, notify, rpcapi):
         module.reset()
     booking._known_guards.clear()

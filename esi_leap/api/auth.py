@@ -23,7 +23,9 @@ credentials. Rejections carry the project's JSON fault body.
 import base64
 import binascii
 from collections.abc import Iterable
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+from wsgiref.types import StartResponse
+from wsgiref.types import WSGIApplication
+from wsgiref.types import WSGIEnvironment
 
 import webob
 from keystonemiddleware import auth_token

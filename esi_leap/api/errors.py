@@ -43,6 +43,6 @@ def from_exception(exc: Exception) -> webob.Response:
         for kind, status in STATUS_BY_EXCEPTION:
             if isinstance(exc, kind):
                 return fault(status, exc.message)
-    LOG.exception("Unexpected error while handling a request")
+    LOG.error("Unexpected error while handling a request", exc_info=exc)
     return fault(500, "The server failed to handle the request; its log "
                       "has the details.")

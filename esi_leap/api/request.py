@@ -1,5 +1,6 @@
 """Request helpers shared by the handlers: context, body, query, responses."""
 
+import datetime
 import json
 import urllib.parse
 from collections.abc import Callable
@@ -68,14 +69,16 @@ def query(req: webob.Request, allowed: Iterable[str]) -> dict[str, str]:
     return params
 
 
-def time_param(params: dict[str, str], name: str):  # type: ignore[no-untyped-def]
+def time_param(params: dict[str, str],
+               name: str) -> datetime.datetime | None:
     """A time query parameter as aware UTC, or None when absent."""
     value = params.get(name)
     return None if value is None else timeutils.parse(value, name)
 
 
 def window_param(params: dict[str, str], start_name: str, end_name: str,
-                 kind: str):  # type: ignore[no-untyped-def]
+                 kind: str
+                 ) -> tuple[datetime.datetime, datetime.datetime] | None:
     """A (start, end) pair of query parameters that must come together.
 
     :raises InvalidInput: when only one is given or start >= end.
@@ -121,7 +124,7 @@ def next_link(req: webob.Request, items: list[Any],
         return None
     params = [(k, v) for k, v in req.GET.items() if k != "marker"]
     params.append(("marker", items[-1].uuid))
-    base = public_url(req) + req.path_info
+    base = public_url(req) + str(req.path_info)
     return base + "?" + urllib.parse.urlencode(params)
 
 
@@ -129,7 +132,7 @@ def public_url(req: webob.Request) -> str:
     """Where clients reach this API (``[api] public_endpoint`` or the
     request's own host)."""
     endpoint = CONF.api.public_endpoint
-    return str(endpoint).rstrip("/") if endpoint else req.host_url
+    return str(endpoint).rstrip("/") if endpoint else str(req.host_url)
 
 
 def respond(body: Any, status: int = 200) -> webob.Response:

@@ -14,7 +14,6 @@ from oslo_log import log as logging
 from esi_leap.cmd import common
 from esi_leap.cmd import embedded
 from esi_leap.cmd import server
-from esi_leap.conf import CONF
 from esi_leap.manager import rpcapi
 from esi_leap.manager import service
 
@@ -42,8 +41,11 @@ def main() -> None:
         _announce(state)
         server.serve_forever(api, on_stop=manager.stop)
     else:
-        server.run_workers(count, in_parent=lambda: (manager.start(),
-                                                     _announce(state)),
+        def start_manager() -> None:
+            manager.start()
+            _announce(state)
+
+        server.run_workers(count, in_parent=start_manager,
                            on_stop=manager.stop)
 
 

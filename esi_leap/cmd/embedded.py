@@ -1,6 +1,7 @@
 """The embedded default: everything on one machine with no outside service.
 
-With no configuration file, ``esi-leap`` keeps its state in
+With no configuration file, ``esi-leap`` listens on 127.0.0.1, port
+``$ESI_LEAP_PORT`` (default 7777), and keeps its state in
 ``$ESI_LEAP_STATE_DIR`` (default ``~/.local/state/esi-leap``): a SQLite
 database, a users file for HTTP basic auth with three demo users (admin,
 owner, lessee) in their own projects, and their passwords in a file only the
@@ -50,6 +51,9 @@ def configure(directory: str) -> None:
     CONF.set_override("default_resource_type", "standalone_node",
                       group="api")
     CONF.set_override("host_ip", "127.0.0.1", group="api")
+    if os.environ.get("ESI_LEAP_PORT"):
+        CONF.set_override("port", int(os.environ["ESI_LEAP_PORT"]),
+                          group="api")
     if CONF.api.api_workers is None:
         CONF.set_override("api_workers", 1, group="api")
     CONF.set_override("transport_url", "fake://")
@@ -121,10 +125,12 @@ Demo users admin, owner and lessee; their passwords are in {creds}
 (readable only by you).
 
 Try it with curl:
-  PW=$(python3 -c 'import json;print(json.load(open("{creds}"))["owner"]["password"])')
+  PW=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))\
+["owner"]["password"])' {creds})
   curl -u owner:$PW {url}/v1/nodes
 
 or with the CLI (see README.md, "Five-minute walkthrough"):
-  export OS_AUTH_TYPE=http_basic OS_ENDPOINT={url} OS_USERNAME=owner OS_PASSWORD=$PW
+  export OS_AUTH_TYPE=http_basic OS_ENDPOINT={url}
+  export OS_USERNAME=owner OS_PASSWORD=$PW
   openstack esi node list
 """

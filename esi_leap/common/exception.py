@@ -6,8 +6,9 @@ The tree::
      +-- InvalidInput            bad value in a request (schema, time, filter)
      +-- NotAuthenticated        no or bad credentials
      +-- Forbidden               the caller sees the object but may not do this
-     +-- NotFound                the object is missing or hidden from the caller
-     |    +-- OfferNotFound, LeaseNotFound, NodeNotFound, ProjectNotFound
+     +-- NotFound                missing, or hidden from the caller
+     |    +-- OfferNotFound, LeaseNotFound, NodeNotFound,
+     |        ProjectNotFound
      +-- Conflict                the request contradicts the current state
      |    +-- TimeConflict, WrongStatus, QuotaExceeded, AmbiguousName
      +-- PeerUnavailable         Ironic, Keystone or a switch did not answer

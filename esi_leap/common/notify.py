@@ -61,16 +61,16 @@ def payload(obj: models.Lease | models.Offer) -> dict[str, Any]:
 def record(event_type: str, obj: models.Lease | models.Offer,
            level: str = "info", reason: str | None = None) -> None:
     """Record ``event_type`` for ``obj`` and notify if enabled."""
-    is_lease = isinstance(obj, models.Lease)
+    lessee: str | None
+    if isinstance(obj, models.Lease):
+        kind, lessee, owner = "lease", obj.project_id, obj.owner_id
+    else:
+        kind, lessee, owner = "offer", obj.lessee_id, obj.project_id
     db_events.event_create({
-        "event_type": event_type,
-        "object_type": "lease" if is_lease else "offer",
-        "object_uuid": obj.uuid,
-        "resource_type": obj.resource_type,
-        "resource_uuid": obj.resource_uuid,
-        "lessee_id": obj.project_id if is_lease else obj.lessee_id,
-        "owner_id": obj.owner_id if is_lease else obj.project_id,
-        "reason": reason,
+        "event_type": event_type, "object_type": kind,
+        "object_uuid": obj.uuid, "resource_type": obj.resource_type,
+        "resource_uuid": obj.resource_uuid, "lessee_id": lessee,
+        "owner_id": owner, "reason": reason,
     })
     if not _enabled(level):
         return

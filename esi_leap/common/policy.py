@@ -7,7 +7,8 @@ deprecated custom roles.
 """
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from oslo_config import cfg

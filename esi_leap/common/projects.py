@@ -8,6 +8,7 @@ directory answers both ways and caches what Keystone says.
 import abc
 import threading
 import time
+from typing import Any
 
 from oslo_log import log as logging
 from oslo_utils import uuidutils
@@ -71,9 +72,9 @@ class KeystoneDirectory(ProjectDirectory):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._names: dict[str, tuple[float, str | None]] = {}
-        self._adapter = None
+        self._adapter: Any = None
 
-    def _client(self):  # type: ignore[no-untyped-def]
+    def _client(self) -> Any:
         if self._adapter is None:
             from keystoneauth1 import loading as ks_loading
             auth = ks_loading.load_auth_from_conf_options(CONF, "keystone")

@@ -1,7 +1,8 @@
 """Configuration for esi-leap.
 
-Every option group lives in its own module with ``opts``, ``register_opts(conf)``
-and ``list_opts()``; :mod:`esi_leap.conf.opts` feeds the sample generator.
+Every option group lives in its own module with ``opts``,
+``register_opts(conf)`` and ``list_opts()``; :mod:`esi_leap.conf.opts`
+feeds the sample generator.
 """
 
 from oslo_config import cfg

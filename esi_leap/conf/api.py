@@ -1,5 +1,7 @@
 """The ``[api]`` group: the REST API server and request handling."""
 
+from collections.abc import Sequence
+
 from oslo_config import cfg
 
 GROUP = "api"
@@ -54,5 +56,5 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(opts, group=GROUP)
 
 
-def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
     return [(GROUP, opts)]

@@ -1,6 +1,7 @@
 """Authentication: ``[DEFAULT] auth_strategy`` and its companions."""
 
 import socket
+from collections.abc import Sequence
 
 from oslo_config import cfg
 
@@ -21,11 +22,12 @@ opts = [
         help="How API callers are authenticated."),
     cfg.StrOpt(
         "http_basic_auth_user_file", default="/etc/esi-leap/htpasswd",
-        help="Path to the users file for ``auth_strategy = http_basic``. Each "
-             "line reads ``user:bcrypt_hash:project_id:project_name:roles`` "
-             "where roles are comma-separated. With other strategies the file, "
-             "when present, still names the projects (ids and names) shown in "
-             "responses."),
+        help="Path to the users file for ``auth_strategy = http_basic``. "
+             "Each line reads "
+             "``user:bcrypt_hash:project_id:project_name:roles`` where roles "
+             "are comma-separated (``esi-leap-users add`` writes entries). "
+             "With other strategies the file, when present, still names the "
+             "projects (ids and names) shown in responses."),
     cfg.StrOpt(
         "host",
         default=socket.gethostname(),
@@ -49,5 +51,5 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(pecan_opts, group="pecan")
 
 
-def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
     return [("DEFAULT", opts), ("pecan", pecan_opts)]

@@ -1,5 +1,7 @@
 """The ``[dummy_node]`` group: ESI-Leap's JSON-file node backend."""
 
+from collections.abc import Sequence
+
 from oslo_config import cfg
 
 GROUP = "dummy_node"
@@ -18,5 +20,5 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(opts, group=GROUP)
 
 
-def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
     return [(GROUP, opts)]

@@ -1,5 +1,7 @@
 """The ``[embedded]`` group: the all-in-one process's demo inventory."""
 
+from collections.abc import Sequence
+
 from oslo_config import cfg
 
 GROUP = "embedded"
@@ -17,5 +19,5 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(opts, group=GROUP)
 
 
-def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
     return [(GROUP, opts)]

@@ -1,5 +1,7 @@
 """Keystone: token checking and the service user for project look-ups."""
 
+from collections.abc import Sequence
+
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
@@ -22,7 +24,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.set_default("valid_interfaces", ["internal", "public"], group=GROUP)
 
 
-def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
     ks_opts = (ks_loading.get_session_conf_options()
                + ks_loading.get_auth_common_conf_options()
                + ks_loading.get_auth_plugin_conf_options("password")

@@ -1,5 +1,7 @@
 """The ``[manager]`` group: the worker that fulfils and ends leases."""
 
+from collections.abc import Sequence
+
 from oslo_config import cfg
 
 GROUP = "manager"
@@ -38,5 +40,5 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(opts, group=GROUP)
 
 
-def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
     return [(GROUP, opts)]

@@ -1,5 +1,7 @@
 """The ``[notification]`` group: versioned oslo.messaging notifications."""
 
+from collections.abc import Sequence
+
 from oslo_config import cfg
 
 GROUP = "notification"
@@ -23,5 +25,5 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(opts, group=GROUP)
 
 
-def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
     return [(GROUP, opts)]

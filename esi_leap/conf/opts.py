@@ -1,5 +1,7 @@
 """Entry point for oslo-config-generator (``esi-leap.conf``)."""
 
+from collections.abc import Sequence
+
 from oslo_config import cfg
 
 from esi_leap.conf import api
@@ -12,9 +14,9 @@ from esi_leap.conf import notification
 from esi_leap.conf import quota
 
 
-def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
     """Return our option groups, in alphabetical order of group."""
-    result: list[tuple[str | None, list[cfg.Opt]]] = []
+    result: list[tuple[str | None, Sequence[cfg.Opt]]] = []
     for module in (auth, api, dummy_node, embedded, keystone, manager,
                    notification, quota):
         result.extend(module.list_opts())

@@ -8,6 +8,7 @@ can never both commit.
 """
 
 import datetime
+import typing
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,7 +113,7 @@ def _check_parent_window(session: Any, parent_uuid: str, window: Window,
         raise exception.Conflict(
             reason=f"Lease {parent_uuid} has no availabilities at "
                    f"{_fmt(window)}: {clash} holds part of it.")
-    return parent
+    return typing.cast(models.Lease, parent)
 
 
 def _check_offer_window(session: Any, offer_uuid: str, window: Window,
@@ -134,7 +135,7 @@ def _check_offer_window(session: Any, offer_uuid: str, window: Window,
         raise exception.Conflict(
             reason=f"Offer {offer.uuid} has no availabilities at given time "
                    f"range {_fmt(window)}.")
-    return offer
+    return typing.cast(models.Offer, offer)
 
 
 def _check_quota(session: Any, model: Any, project_column: str,
@@ -173,7 +174,7 @@ def create_offer(values: dict[str, Any],
                      "available offers")
         offer = models.Offer(**values)
         session.add(offer)
-    return offer
+    return offer  # type: ignore[no-any-return]
 
 
 @api.retry_on_contention
@@ -200,7 +201,7 @@ def create_lease(values: dict[str, Any],
                      "open leases")
         lease = models.Lease(**values)
         session.add(lease)
-    return lease
+    return lease  # type: ignore[no-any-return]
 
 
 @api.retry_on_contention
@@ -218,8 +219,9 @@ def move_lease_end(uuid: str, new_end: datetime.datetime,
             models.Lease.uuid == uuid)).one()
         _check_new_end(lease, new_end, now)
         _check_children_fit(session, lease, new_end)
-        if new_end > lease.end_time:
-            _check_extension(session, lease, (lease.end_time, new_end))
+        old_end = lease.end_time or new_end
+        if new_end > old_end:
+            _check_extension(session, lease, (old_end, new_end))
         lease.end_time = new_end
     return lease
 

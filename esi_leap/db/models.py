@@ -130,7 +130,7 @@ class Event(Base):
 
 
 class ConsoleAuthToken(Base):
-    """ESI-Leap's console tokens (kept for adoption; served by a later issue)."""
+    """ESI-Leap's console tokens (kept when adopting its databases)."""
 
     __tablename__ = "console_auth_tokens"
     __table_args__ = (

@@ -3,6 +3,7 @@
 import dataclasses
 import datetime
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -66,7 +67,7 @@ def _where(stmt: sa.Select, f: OfferFilters) -> sa.Select:  # type: ignore
     return stmt
 
 
-def booked_lease_exists(offer_uuid: sa.ColumnElement[str],
+def booked_lease_exists(offer_uuid: Any,
                         start: datetime.datetime,
                         end: datetime.datetime) -> sa.Exists:
     """SQL: a booked lease of the offer overlaps [start, end)."""
@@ -119,7 +120,8 @@ def booked_windows(offer_uuids: Sequence[str]
                        lease.status.in_(status.LEASE_BOOKED))
                 .order_by(lease.start_time))
             for offer_uuid, start, end in rows:
-                result.setdefault(offer_uuid, []).append((start, end))
+                if offer_uuid and start is not None and end is not None:
+                    result.setdefault(offer_uuid, []).append((start, end))
     return result
 
 

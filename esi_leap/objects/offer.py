@@ -1,5 +1,6 @@
 """Offer operations: create, claim, cancel. They record intent only."""
 
+import datetime
 from typing import Any
 
 from oslo_utils import uuidutils
@@ -74,11 +75,13 @@ def claim(project_id: str, offer: models.Offer, body: dict[str, Any],
     return lease
 
 
-def _default_claim_end(offer: models.Offer, start: Any) -> Any:
-    end = min(windows.default_lease_end(start), offer.end_time)
+def _default_claim_end(offer: models.Offer,
+                       start: datetime.datetime) -> datetime.datetime:
+    candidates = [windows.default_lease_end(start),
+                  offer.end_time or timeutils.END_OF_TIME]
     booked = db_offers.booked_windows([offer.uuid]).get(offer.uuid, [])
-    later = [s for s, _ in booked if s >= start]
-    return min([end] + later)
+    candidates += [s for s, _ in booked if s >= start]
+    return min(candidates)
 
 
 def cancel(offer: models.Offer) -> None:

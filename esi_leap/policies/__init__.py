@@ -8,7 +8,12 @@ import itertools
 
 from oslo_policy import policy
 
-from esi_leap.policies import base, event, lease, node, offer, quota
+from esi_leap.policies import base
+from esi_leap.policies import event
+from esi_leap.policies import lease
+from esi_leap.policies import node
+from esi_leap.policies import offer
+from esi_leap.policies import quota
 
 
 def list_rules() -> list[policy.RuleDefault]:

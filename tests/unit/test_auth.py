@@ -5,7 +5,9 @@ import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+from wsgiref.types import StartResponse
+from wsgiref.types import WSGIApplication
+from wsgiref.types import WSGIEnvironment
 
 import pytest
 import webob
@@ -118,7 +120,7 @@ def test_auth_enable_false_means_noauth(
 # -- public paths -------------------------------------------------------------
 
 @pytest.mark.parametrize("strategy", ["noauth", "http_basic", "keystone"])
-@pytest.mark.parametrize("path", ["/", "/healthcheck"])
+@pytest.mark.parametrize("path", ["/", "/v1", "/v1/", "/healthcheck"])
 def test_public_paths_need_no_credentials(
         strategy: str, path: str, users_path: Path) -> None:
     conf = make_conf(auth_strategy=strategy,
@@ -129,7 +131,8 @@ def test_public_paths_need_no_credentials(
 
 
 @pytest.mark.parametrize("strategy", ["noauth", "http_basic", "keystone"])
-@pytest.mark.parametrize("path", ["/v1", "/v1/", "/healthcheck/x", "//"])
+@pytest.mark.parametrize("path", ["/v1/offers", "/v1x", "/healthcheck/x",
+                                  "//"])
 def test_other_paths_need_credentials(
         strategy: str, path: str, users_path: Path) -> None:
     conf = make_conf(auth_strategy=strategy,

@@ -12,8 +12,14 @@ from oslo_policy import policy as oslo_policy
 
 from esi_leap import policies
 from esi_leap.common import context as esi_context
-from esi_leap.common import exception, policy
-from esi_leap.policies import base, event, lease, node, offer, quota
+from esi_leap.common import exception
+from esi_leap.common import policy
+from esi_leap.policies import base
+from esi_leap.policies import event
+from esi_leap.policies import lease
+from esi_leap.policies import node
+from esi_leap.policies import offer
+from esi_leap.policies import quota
 
 OWNER = "owner-project"
 LESSEE = "lessee-project"

@@ -1,5 +1,7 @@
 """``/v1/offers``: list, show, create, delete and claim offers."""
 
+from collections.abc import Sequence
+
 import webob
 
 from esi_leap.api import lookup
@@ -80,7 +82,7 @@ def _node_uuid(backend, ident: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def _uuids_of_class(resource_class: str, resource_type: str | None,
-                    within: list[str] | None) -> list[str]:
+                    within: Sequence[str] | None) -> list[str]:
     types = ([resource_type] if resource_type
              else [CONF.api.default_resource_type, "standalone_node",
                    "dummy_node"])

@@ -1,6 +1,7 @@
 """Node backends, loaded by stevedore from ``esi_leap.resource_types``."""
 
 import threading
+import typing
 
 from stevedore import driver as stevedore_driver
 from stevedore import extension
@@ -28,14 +29,16 @@ def get_backend(resource_type: str) -> NodeBackend:
         backend = _loaded.get(resource_type)
         if backend is None:
             try:
-                manager = stevedore_driver.DriverManager(
-                    NAMESPACE, resource_type, invoke_on_load=True)
+                manager: stevedore_driver.DriverManager[NodeBackend] = (
+                    stevedore_driver.DriverManager(
+                        NAMESPACE, resource_type, invoke_on_load=True))
             except Exception:  # stevedore raises NoMatches or RuntimeError
                 raise exception.ResourceTypeUnknown(
                     resource_type=resource_type,
                     known=", ".join(known_types())) from None
-            backend = manager.driver
-            _loaded[resource_type] = backend
+            loaded = typing.cast(NodeBackend, manager.driver)
+            _loaded[resource_type] = loaded
+            return loaded
         return backend
 
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install esi-leap and its test requirements into ./.venv (created if
+# missing) and run every test: unit, functional (SQLite, PostgreSQL,
+# MariaDB) and integration (real processes, the real CLI). Tests that need
+# a missing peer skip outside CI and fail when CI=true.
+# Extra arguments go to pytest (e.g. tests/unit, -k name, -x).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tools/venv.sh
+ensure_venv test
+status=0
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+    echo "No tests were collected." >&2
+fi
+exit "$status"
