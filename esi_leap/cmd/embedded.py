@@ -134,3 +134,39 @@ or with the CLI (see README.md, "Five-minute walkthrough"):
   export OS_USERNAME=owner OS_PASSWORD=$PW
   openstack esi node list
 """
+
+
+def print_env_main() -> int:
+    """``esi-leap-demo-env USER``: shell lines to act as a demo user.
+
+    Prints ``export`` lines for the OpenStack CLI (keystoneauth's
+    ``http_basic`` auth type against the embedded default), so that
+    ``eval "$(esi-leap-demo-env owner)"`` makes ``openstack esi ...`` act
+    as that user. Other ``OS_*`` variables are unset: they would confuse
+    the ``http_basic`` plugin.
+    """
+    import shlex
+    import sys
+
+    user = sys.argv[1] if len(sys.argv) > 1 else ""
+    path = credentials_path(state_dir())
+    try:
+        with open(path, encoding="utf-8") as f:
+            creds = json.load(f)
+    except OSError:
+        print(f"esi-leap-demo-env: {path} does not exist; start esi-leap "
+              "(the embedded default) first.", file=sys.stderr)
+        return 1
+    if user not in creds:
+        print(f"esi-leap-demo-env: usage: esi-leap-demo-env "
+              f"{{{'|'.join(sorted(creds))}}}", file=sys.stderr)
+        return 2
+    port = os.environ.get("ESI_LEAP_PORT", "7777")
+    for name in sorted(os.environ):
+        if name.startswith("OS_"):
+            print(f"unset {name}")
+    print(f"export OS_AUTH_TYPE=http_basic "
+          f"OS_ENDPOINT=http://127.0.0.1:{port} "
+          f"OS_USERNAME={shlex.quote(user)} "
+          f"OS_PASSWORD={shlex.quote(creds[user]['password'])}")
+    return 0
