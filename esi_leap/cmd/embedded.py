@@ -73,6 +73,7 @@ def _write_private(path: str, text: str) -> None:
 
 def ensure_users(directory: str) -> dict[str, Any]:
     """Create the demo users once; return their credentials."""
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     creds_file = credentials_path(directory)
     if os.path.exists(creds_file):
         with open(creds_file, encoding="utf-8") as f:

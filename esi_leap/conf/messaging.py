@@ -1,4 +1,4 @@
-"""oslo.messaging's ``[DEFAULT]`` options (``transport_url`` and friends).
+"""oslo.messaging's ``transport_url`` and notification options.
 
 They are registered up front so that esi-leap can tell whether a transport
 is configured; the sample config gets them from oslo.messaging's namespace.
@@ -14,3 +14,5 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     for group, options in messaging_opts.list_opts():
         if group in (None, "DEFAULT"):
             conf.register_opts(list(options))
+        elif group == "oslo_messaging_notifications":
+            conf.register_opts(list(options), group=group)
