@@ -79,3 +79,29 @@ def test_view_all_needs_admin(client):
     assert client.as_(LESSEE).get("/v1/leases?view=all").status_code == 403
     assert client.as_(OTHER, "admin").get("/v1/leases?view=all")\
         .status_code == 200
+
+
+def test_request_id_healthcheck_and_cors(client, app):
+    response = client.as_(LESSEE).get("/v1/offers")
+    assert response.headers["x-openstack-request-id"].startswith("req-")
+    assert client.get("/healthcheck").status_code == 200
+    from tests import helpers
+    helpers.override("allowed_origin", ["https://dash.example.com"],
+                     group="cors")
+    from esi_leap.api import app as api_app
+    from esi_leap.conf import CONF
+    cors_client = helpers.ApiClient(api_app.build_app(CONF))
+    preflight = cors_client.request(
+        "OPTIONS", "/v1/offers",
+        headers={"Origin": "https://dash.example.com",
+                 "Access-Control-Request-Method": "GET"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == \
+        "https://dash.example.com"
+
+
+def test_unknown_path_and_method(client):
+    assert client.as_(LESSEE).get("/v1/nothing").status_code == 404
+    response = client.as_(LESSEE).request("PUT", "/v1/offers")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+    assert response.json["faultcode"] == "Client"
