@@ -32,6 +32,7 @@ from keystonemiddleware import auth_token
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from esi_leap.api import errors
 from esi_leap.common import context as esi_context
 from esi_leap.common import users_file
 
@@ -56,14 +57,7 @@ Headers = list[tuple[str, str]]
 def fault_response(status: int, message: str,
                    headers: Headers | None = None) -> webob.Response:
     """Return a response with the project's JSON error body."""
-    body = {
-        "faultcode": "Server" if status >= 500 else "Client",
-        "faultstring": message,
-        "debuginfo": None,
-    }
-    response = webob.Response(status=status, json_body=body,
-                              content_type="application/json",
-                              charset="UTF-8")
+    response = errors.fault(status, message)
     for name, value in headers or []:
         response.headers[name] = value
     return response

@@ -1,8 +1,10 @@
 """Steps several handlers share: times in bodies, nodes, quotas."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from esi_leap.common import context as esi_context
+from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import timeutils
 from esi_leap.conf import CONF
@@ -40,3 +42,23 @@ def quota_limit(ctx: esi_context.RequestContext, limit: int) -> int | None:
     if limit < 0 or policy.check(ctx, quota_policy.OVERRIDE, {}):
         return None
     return limit
+
+
+def uuids_of_class(resource_class: str, resource_type: str | None,
+                    within: Sequence[str] | None) -> list[str]:
+    """UUIDs of the nodes of a resource class, across the usual backends
+    (or only ``resource_type``'s), optionally only among ``within``."""
+    types = ([resource_type] if resource_type
+             else [CONF.api.default_resource_type, "standalone_node",
+                   "dummy_node"])
+    uuids: list[str] = []
+    for rtype in dict.fromkeys(types):
+        try:
+            _, backend = backend_for(rtype)
+        except exception.ResourceTypeUnknown:
+            continue
+        uuids.extend(n.uuid for n in backend.list_nodes(
+            resource_class=resource_class))
+    if within is not None:
+        uuids = [u for u in uuids if u in within]
+    return uuids

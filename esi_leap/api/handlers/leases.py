@@ -59,12 +59,9 @@ def _filters(params: dict[str, str]) -> db_leases.LeaseFilters:
             uuid = params["resource_uuid"]
         filters.resource_uuids = [uuid]
     if "resource_class" in params:
-        _, backend = common.backend_for(filters.resource_type)
-        uuids = [n.uuid for n in backend.list_nodes(
-            resource_class=params["resource_class"])]
-        if filters.resource_uuids is not None:
-            uuids = [u for u in uuids if u in filters.resource_uuids]
-        filters.resource_uuids = uuids
+        filters.resource_uuids = common.uuids_of_class(
+            params["resource_class"], filters.resource_type,
+            filters.resource_uuids)
     filters.overlaps = r.window_param(params, "start_time", "end_time",
                                       "leases")
     return filters

@@ -1,7 +1,5 @@
 """``/v1/offers``: list, show, create, delete and claim offers."""
 
-from collections.abc import Sequence
-
 import webob
 
 from esi_leap.api import lookup
@@ -59,7 +57,7 @@ def _filters(params: dict[str, str]) -> db_offers.OfferFilters:
         filters.resource_uuids = [_node_uuid(backend,
                                              params["resource_uuid"])]
     if "resource_class" in params:
-        filters.resource_uuids = _uuids_of_class(
+        filters.resource_uuids = common.uuids_of_class(
             params["resource_class"], filters.resource_type,
             filters.resource_uuids)
     filters.spans = r.window_param(params, "start_time", "end_time",
@@ -79,24 +77,6 @@ def _node_uuid(backend, ident: str) -> str:  # type: ignore[no-untyped-def]
         return str(backend.get_node(ident).uuid)
     except exception.NodeNotFound:
         return ident
-
-
-def _uuids_of_class(resource_class: str, resource_type: str | None,
-                    within: Sequence[str] | None) -> list[str]:
-    types = ([resource_type] if resource_type
-             else [CONF.api.default_resource_type, "standalone_node",
-                   "dummy_node"])
-    uuids: list[str] = []
-    for rtype in dict.fromkeys(types):
-        try:
-            _, backend = common.backend_for(rtype)
-        except exception.ResourceTypeUnknown:
-            continue
-        uuids.extend(n.uuid for n in backend.list_nodes(
-            resource_class=resource_class))
-    if within is not None:
-        uuids = [u for u in uuids if u in within]
-    return uuids
 
 
 def show_offer(req: webob.Request) -> webob.Response:

@@ -83,8 +83,9 @@ class DummyNodeBackend(NodeBackend):
             names = sorted(os.listdir(self._dir))
         except OSError:
             return []
-        nodes = self.get_nodes(n for n in names if not n.startswith("."))
-        return [n for n in nodes.values()
+        found = self.get_nodes(n for n in names if not n.startswith("."))
+        nodes = [found[name] for name in names if name in found]
+        return [n for n in nodes
                 if (owner_id is None or n.owner_id == owner_id)
                 and (lessee_id is None or n.lessee_id == lessee_id)
                 and (resource_class is None
