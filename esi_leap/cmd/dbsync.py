@@ -6,6 +6,7 @@ for the same thing. ``version`` prints the current revision; ``stamp``
 marks a revision without migrating.
 """
 
+import logging
 import sys
 
 from oslo_config import cfg
@@ -28,12 +29,16 @@ def _add_commands(subparsers) -> None:  # type: ignore[no-untyped-def]
     create.set_defaults(func=lambda: migration.upgrade("head"))
     version = subparsers.add_parser(
         "version", help="Print the database's current revision.")
-    version.set_defaults(func=lambda: print(
-        migration.current_revision() or "none (empty database)"))
+    version.set_defaults(func=_print_version)
     stamp = subparsers.add_parser(
         "stamp", help="Mark the database as being at a revision.")
     stamp.add_argument("revision", help="Revision to record.")
     stamp.set_defaults(func=lambda: migration.stamp(CONF.command.revision))
+
+
+def _print_version() -> None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    print(migration.current_revision() or "none (empty database)")
 
 
 def main() -> None:

@@ -45,15 +45,18 @@ def head_revision() -> str | None:
             _config(connection)).get_current_head()
 
 
-def _is_esi_leap_1_0(connection: sa.Connection) -> bool:
+def _esi_leap_1_0_state(connection: sa.Connection) -> str | None:
+    """``complete`` for a database ESI-Leap 1.0's ``create_schema`` made,
+    ``partial`` for one only its migrations made (events and console tokens,
+    no offers), None for anything else."""
     inspector = sa.inspect(connection)
-    if not inspector.has_table("offers"):
-        return False
-    if not inspector.has_table("alembic_version"):
-        return True
-    current = migration.MigrationContext.configure(
+    current = (migration.MigrationContext.configure(
         connection).get_current_revision()
-    return current in ESI_LEAP_REVISIONS or current is None
+        if inspector.has_table("alembic_version") else None)
+    if inspector.has_table("offers"):
+        is_old = current is None or current in ESI_LEAP_REVISIONS
+        return "complete" if is_old else None
+    return "partial" if current in ESI_LEAP_REVISIONS else None
 
 
 def upgrade(revision: str = "head", engine: sa.Engine | None = None) -> None:
@@ -61,8 +64,11 @@ def upgrade(revision: str = "head", engine: sa.Engine | None = None) -> None:
     engine = engine or api.get_engine()
     with engine.begin() as connection:
         cfg = _config(connection)
-        if _is_esi_leap_1_0(connection):
+        state = _esi_leap_1_0_state(connection)
+        if state == "complete":
             command.stamp(cfg, ESI_LEAP_1_0, purge=True)
+        elif state == "partial":
+            command.stamp(cfg, "base", purge=True)
         command.upgrade(cfg, revision)
 
 

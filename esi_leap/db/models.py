@@ -52,7 +52,7 @@ class Offer(Base):
         sa.String(15), default="available")
     properties: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(JSONDict)
     parent_lease_uuid: orm.Mapped[str | None] = orm.mapped_column(
-        sa.String(36), sa.ForeignKey("leases.uuid",
+        sa.String(36), sa.ForeignKey("leases.uuid", use_alter=True,
                                      name="offers_parent_lease_uuid_fkey"))
 
 

@@ -62,13 +62,42 @@ def _datetime_differences(conn: sa.Connection,
     return found
 
 
+def _mysql_index_differences(conn: sa.Connection,
+                             metadata: sa.MetaData) -> list[tuple[Any, ...]]:
+    """MySQL indexes the models lack that alembic does not compare.
+
+    alembic leaves out every non-unique MySQL index named like one of its
+    columns or like a foreign key (what InnoDB calls the indexes it makes
+    for FKs), so such an index that ESI-Leap 1.0's dump has and a migration
+    forgot to drop would go unnoticed. Report exactly those; alembic
+    reports every other index difference itself.
+    """
+    if conn.dialect.name != "mysql":
+        return []
+    inspector = sa.inspect(conn)
+    found: list[tuple[Any, ...]] = []
+    for table in metadata.tables.values():
+        if not inspector.has_table(table.name):
+            continue
+        ours = {index.name for index in table.indexes}
+        fk_names = {fk["name"] for fk in inspector.get_foreign_keys(
+            table.name)}
+        for index in inspector.get_indexes(table.name):
+            name = index["name"]
+            if (not index["unique"] and name not in ours
+                    and (name in index["column_names"] or name in fk_names)):
+                found.append(("extra_index", table.name, name))
+    return found
+
+
 def schema_differences(engine: sa.Engine | None = None,
                        metadata: sa.MetaData | None = None
                        ) -> list[Any]:
     """What differs between the database and the models: alembic's
     autogenerate comparison (tables, columns, types, nullability, server
-    defaults, indexes, unique constraints, foreign keys) plus
-    :func:`_datetime_differences`. Empty when they agree."""
+    defaults, indexes, unique constraints, foreign keys) plus what it does
+    not see: :func:`_datetime_differences` and
+    :func:`_mysql_index_differences`. Empty when they agree."""
     engine = engine or api.get_engine()
     metadata = metadata if metadata is not None else models.Base.metadata
     with engine.connect() as conn:
@@ -82,6 +111,7 @@ def schema_differences(engine: sa.Engine | None = None,
                 category=sa.exc.SAWarning)
             diffs: list[Any] = list(compare_metadata(context, metadata))
         diffs.extend(_datetime_differences(conn, metadata))
+        diffs.extend(_mysql_index_differences(conn, metadata))
     return diffs
 
 
@@ -209,7 +239,7 @@ def _kinds(diffs: list[Any]) -> set[tuple[str, ...]]:
         if isinstance(diff, list):  # column modifications come in lists
             for (kind, _, table, column, *_rest) in diff:
                 kinds.add((kind, table, column))
-        elif diff[0] == "datetime_precision":
+        elif diff[0] in ("datetime_precision", "extra_index"):
             kinds.add(diff[:3])
         elif diff[0] in ("add_index", "remove_index"):
             kinds.add((diff[0], diff[1].table.name, diff[1].name))
@@ -243,19 +273,23 @@ def test_comparison_sees_differences(fresh_database_url):
 
 @pytest.mark.parametrize("fresh_database_url", ["postgresql", "mysql"],
                          indirect=True)
-def test_comparison_sees_lost_microseconds(fresh_database_url):
-    """A datetime column that cannot hold microseconds is reported (alembic
-    alone accepts MySQL DATETIME for DATETIME(6))."""
+def test_comparison_sees_what_alembic_misses(fresh_database_url):
+    """A datetime column that cannot hold microseconds (alembic alone
+    accepts MySQL DATETIME for DATETIME(6)) and, on MySQL, a left-over
+    index on a foreign key's columns (alembic skips those) are reported."""
     helpers.configure(fresh_database_url)
     migration.upgrade()
+    expected = {("datetime_precision", "leases", "start_time")}
     with api.get_engine().begin() as conn:
         if conn.dialect.name == "mysql":
             conn.exec_driver_sql(
                 "ALTER TABLE leases MODIFY start_time DATETIME NULL")
+            conn.exec_driver_sql(
+                "CREATE INDEX offer_uuid ON leases (offer_uuid)")
+            expected.add(("extra_index", "leases", "offer_uuid"))
         else:
             conn.exec_driver_sql(
                 "ALTER TABLE leases ALTER COLUMN start_time "
                 "TYPE timestamp(0) without time zone")
 
-    assert _kinds(schema_differences()) == {
-        ("datetime_precision", "leases", "start_time")}
+    assert _kinds(schema_differences()) == expected

@@ -34,12 +34,14 @@ def _create_missing_index(name: str, table: str, columns: list[str]) -> None:
 
 
 def _drop_mysql_fk_indexes(table: str, ours: set[str]) -> None:
-    """Drop indexes MySQL made by itself for foreign keys, now that ours
-    cover the same columns."""
+    """Drop the indexes MySQL made by itself for ESI-Leap 1.0's foreign keys,
+    now that ours cover the same columns. Other indexes are left alone."""
     if op.get_bind().dialect.name != "mysql":
         return
+    fk_columns = [["offer_uuid"], ["parent_lease_uuid"]]
     for index in sa.inspect(op.get_bind()).get_indexes(table):
-        if index["name"] not in ours and not index.get("unique"):
+        if (index["name"] not in ours and not index.get("unique")
+                and index["column_names"] in fk_columns):
             op.drop_index(index["name"], table_name=table)
 
 

@@ -27,6 +27,10 @@ def _stamps() -> list[sa.Column]:  # type: ignore[type-arg]
             sa.Column("updated_at", _time())]
 
 
+def _exists(table: str) -> bool:
+    return bool(sa.inspect(op.get_bind()).has_table(table))
+
+
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     offer_fks = [sa.ForeignKeyConstraint(
@@ -81,6 +85,9 @@ def upgrade() -> None:
     if not sqlite:
         op.create_foreign_key("offers_parent_lease_uuid_fkey", "offers",
                               "leases", ["parent_lease_uuid"], ["uuid"])
+    if _exists("events"):
+        # ESI-Leap 1.0's own migrations made these two tables already.
+        return
     op.create_table(
         "events", *_stamps(),
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
