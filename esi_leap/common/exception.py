@@ -75,7 +75,7 @@ class ResourceTypeUnknown(InvalidInput):
 
 
 class Conflict(EsiLeapException):
-    msg_fmt = "Conflict: %(reason)s"
+    msg_fmt = "%(reason)s"
 
 
 class TimeConflict(Conflict):
@@ -86,6 +86,11 @@ class TimeConflict(Conflict):
 class WrongStatus(Conflict):
     msg_fmt = ("%(kind)s %(uuid)s is %(status)s; this needs one of: "
                "%(expected)s.")
+
+
+class OfferNoAvailability(Conflict):
+    msg_fmt = ("Offer %(uuid)s has no availabilities at given time range "
+               "%(start_time)s, %(end_time)s.")
 
 
 class QuotaExceeded(Conflict):

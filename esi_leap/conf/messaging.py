@@ -16,3 +16,6 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
             conf.register_opts(list(options))
         elif group == "oslo_messaging_notifications":
             conf.register_opts(list(options), group=group)
+    # oslo.messaging defaults to "rabbit://"; esi-leap needs no broker
+    # unless one is configured (the reconciler guarantees progress).
+    conf.set_default("transport_url", None)

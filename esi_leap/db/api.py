@@ -99,8 +99,12 @@ def reader() -> Iterator[orm.Session]:
         yield session
 
 
+class RetryTransaction(Exception):
+    """Raised inside a transaction to have it run again from the start."""
+
+
 def _is_contention(exc: BaseException) -> bool:
-    if isinstance(exc, db_exc.DBDeadlock):
+    if isinstance(exc, (db_exc.DBDeadlock, RetryTransaction)):
         return True
     return "database is locked" in str(exc)
 

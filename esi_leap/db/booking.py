@@ -7,8 +7,10 @@ one after the other, in any number of API processes, and an overlapping pair
 can never both commit.
 """
 
+import contextlib
 import datetime
 import typing
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,11 +45,28 @@ def _ensure_guard(resource_type: str, resource_uuid: str) -> None:
 
 def _lock(session: Any, resource_type: str, resource_uuid: str) -> None:
     guard = models.ResourceGuard
-    session.execute(
+    result = session.execute(
         sa.update(guard)
         .where(guard.resource_type == resource_type,
                guard.resource_uuid == resource_uuid)
         .values(generation=guard.generation + 1))
+    if result.rowcount != 1:
+        _known_guards.discard((resource_type, resource_uuid))
+        raise api.RetryTransaction(
+            f"no guard row for {resource_type} {resource_uuid}")
+
+
+@contextlib.contextmanager
+def _locked(resource_type: str, resource_uuid: str) -> Iterator[Any]:
+    """A writer session that holds the resource's guard row lock."""
+    _ensure_guard(resource_type, resource_uuid)
+    with api.writer() as session:
+        _lock(session, resource_type, resource_uuid)
+        yield session
+
+
+def _naive(moment: datetime.datetime) -> str:
+    return str(timeutils.as_utc(moment).replace(tzinfo=None))
 
 
 def _fmt(window: Window) -> str:
@@ -132,9 +151,10 @@ def _check_offer_window(session: Any, offer_uuid: str, window: Window,
         stmt = stmt.where(lease.uuid != ignore_lease)
     inside = offer.start_time <= window[0] and window[1] <= offer.end_time
     if not inside or session.scalars(stmt.limit(1)).first() is not None:
-        raise exception.Conflict(
-            reason=f"Offer {offer.uuid} has no availabilities at given time "
-                   f"range {_fmt(window)}.")
+        # ESI-Leap's words, which its clients' tests look for.
+        raise exception.OfferNoAvailability(
+            uuid=offer.uuid, start_time=_naive(window[0]),
+            end_time=_naive(window[1]))
     return typing.cast(models.Offer, offer)
 
 
@@ -161,9 +181,7 @@ def create_offer(values: dict[str, Any],
     """
     rtype, ruuid = values["resource_type"], values["resource_uuid"]
     window = (values["start_time"], values["end_time"])
-    _ensure_guard(rtype, ruuid)
-    with api.writer() as session:
-        _lock(session, rtype, ruuid)
+    with _locked(rtype, ruuid) as session:
         parent = values.get("parent_lease_uuid")
         if parent:
             _check_parent_window(session, parent, window)
@@ -186,9 +204,7 @@ def create_lease(values: dict[str, Any],
     """
     rtype, ruuid = values["resource_type"], values["resource_uuid"]
     window = (values["start_time"], values["end_time"])
-    _ensure_guard(rtype, ruuid)
-    with api.writer() as session:
-        _lock(session, rtype, ruuid)
+    with _locked(rtype, ruuid) as session:
         if values.get("offer_uuid"):
             _check_offer_window(session, values["offer_uuid"], window)
         elif values.get("parent_lease_uuid"):
@@ -212,10 +228,8 @@ def move_lease_end(uuid: str, new_end: datetime.datetime,
     :raises InvalidInput, WrongStatus, TimeConflict, Conflict:
     """
     current = _lease(uuid)
-    _ensure_guard(current.resource_type or "", current.resource_uuid or "")
-    with api.writer() as session:
-        _lock(session, current.resource_type, current.resource_uuid)
-        lease = session.scalars(sa.select(models.Lease).where(
+    with _locked(current.resource_type, current.resource_uuid) as session:
+        lease: models.Lease = session.scalars(sa.select(models.Lease).where(
             models.Lease.uuid == uuid)).one()
         _check_new_end(lease, new_end, now)
         _check_children_fit(session, lease, new_end)

@@ -36,7 +36,9 @@ def _get_client() -> oslo_messaging.RPCClient | None:
             target = oslo_messaging.Target(
                 topic=CONF.manager.rpc_topic, version=RPC_VERSION,
                 namespace=NAMESPACE, fanout=True)
-            _client = oslo_messaging.get_rpc_client(transport, target)
+            # retry=0: a broker that is down must not hold up a request.
+            _client = oslo_messaging.get_rpc_client(transport, target,
+                                                    retry=0)
         return _client
 
 

@@ -53,33 +53,51 @@ class Manager:
         self._rpc_server: oslo_messaging.MessageHandlingServer | None = None
 
     def start(self) -> None:
-        """Start the reconciler thread and, if configured, the RPC server."""
-        self._start_rpc()
+        """Start the reconciler thread and, if configured, the RPC server.
+
+        The RPC server starts in the background: a broker that is down
+        delays wake-ups, never the reconciler.
+        """
         self._thread = threading.Thread(target=self._loop,
                                         name="esi-leap-reconciler",
                                         daemon=True)
         self._thread.start()
+        if CONF.transport_url:
+            threading.Thread(target=self._start_rpc_logged,
+                             name="esi-leap-rpc-start", daemon=True).start()
         LOG.info("Manager %s started; reconciling every %s s", self.host,
                  CONF.manager.reconcile_interval)
 
+    def _start_rpc_logged(self) -> None:
+        try:
+            self._start_rpc()
+        except Exception:  # noqa: BLE001 - the reconciler carries on
+            LOG.exception("Could not start the RPC server; the manager "
+                          "relies on its reconciler alone")
+
     def _start_rpc(self) -> None:
-        if not CONF.transport_url:
-            return
         transport = oslo_messaging.get_rpc_transport(CONF)
         target = oslo_messaging.Target(topic=CONF.manager.rpc_topic,
                                        server=self.host)
-        self._rpc_server = oslo_messaging.get_rpc_server(
+        server = oslo_messaging.get_rpc_server(
             transport, target, [WakeEndpoint(self.wake)],
             executor="threading")
-        self._rpc_server.start()
+        # start() waits for the broker; stop() only sees a started server.
+        server.start()
+        if self._stop.is_set():
+            server.stop()
+            server.wait()
+        else:
+            self._rpc_server = server
 
     def stop(self, graceful: bool = True) -> None:
         """Stop taking work; with ``graceful``, finish what is running."""
         self._stop.set()
         self.wake.set()
-        if self._rpc_server is not None:
-            self._rpc_server.stop()
-            self._rpc_server.wait()
+        server, self._rpc_server = self._rpc_server, None
+        if server is not None:
+            server.stop()
+            server.wait()
         if self._thread is not None:
             self._thread.join(timeout=30)
         self._pool.shutdown(wait=graceful)

@@ -196,3 +196,27 @@ def test_rpc_cast_over_rabbitmq_wakes_the_manager(database):
     finally:
         manager.stop()
         rpcapi.reset()
+
+
+def test_manager_and_api_do_not_wait_for_a_dead_broker(database):
+    """A configured broker that is down delays nothing: the reconciler runs
+    and a wake-up cast fails fast."""
+    import time
+
+    from esi_leap.manager import rpcapi
+    helpers.override("transport_url", "rabbit://guest:guest@127.0.0.1:1/")
+    manager = service.Manager(host="no-broker")
+    started = time.monotonic()
+    manager.start()
+    try:
+        rpcapi.wake_manager()
+        assert time.monotonic() - started < 5
+        assert manager._thread is not None and manager._thread.is_alive()
+    finally:
+        manager.stop()
+        rpcapi.reset()
+
+
+def test_no_transport_configured_by_default(database):
+    from esi_leap.conf import CONF
+    assert not CONF.transport_url

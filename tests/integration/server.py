@@ -54,7 +54,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -495,18 +498,34 @@ def running_server(base_dir: str | os.PathLike[str] | None = None, *,
             shutil.rmtree(base, ignore_errors=True)
 
 
+def serve_for_module(request: pytest.FixtureRequest,
+                     tmp_path_factory: pytest.TempPathFactory,
+                     **kwargs: Any) -> Iterator[EsiLeapServer]:
+    """The body of a module-scoped fixture: ``yield from`` it.
+
+    Skips without the executables; ``kwargs`` go to :func:`running_server`.
+    If a test of the module failed, a warning (shown in pytest's warnings
+    summary) names the server log and shows its tail::
+
+        @pytest.fixture(scope="module")
+        def big(request, tmp_path_factory):
+            yield from server.serve_for_module(
+                request, tmp_path_factory,
+                options={"embedded": {"demo_nodes": 100}})
+    """
+    require_executables()
+    failed_before = request.session.testsfailed
+    base = tmp_path_factory.mktemp("esi-leap")
+    with running_server(base, **kwargs) as srv:
+        yield srv
+        if request.session.testsfailed > failed_before:
+            warnings.warn(f"tests failed; esi-leap log: {srv.log_path}\n"
+                          f"{srv.log_tail(20)}", stacklevel=1)
+
+
 @pytest.fixture(scope="module")
 def esi_leap_server(request: pytest.FixtureRequest,
                     tmp_path_factory: pytest.TempPathFactory
                     ) -> Iterator[EsiLeapServer]:
-    """A module-wide embedded ``esi-leap`` with the demo users and nodes.
-
-    If tests of the module failed, a warning names the server log.
-    """
-    require_executables()
-    failed_before = request.session.testsfailed
-    with running_server(tmp_path_factory.mktemp("esi-leap")) as srv:
-        yield srv
-        if request.session.testsfailed > failed_before:
-            warnings.warn(f"tests failed; esi-leap log: {srv.log_path}\n"
-                          f"{srv.log_tail(15)}", stacklevel=1)
+    """A module-wide embedded ``esi-leap`` with the demo users and nodes."""
+    yield from serve_for_module(request, tmp_path_factory)

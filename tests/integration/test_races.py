@@ -57,7 +57,14 @@ DB_PORTS = {"postgresql": 5432, "mysql": 3306}
 # -- processes --------------------------------------------------------------
 
 class Processes:
-    """Subprocesses in their own process groups, all killed at the end."""
+    """Subprocesses, each leading its own process group, killed at the end.
+
+    A process group is signalled only while its leader is not yet reaped
+    (``returncode is None``): until then the kernel cannot give its id to
+    anyone else, so a signal can never reach another user's process.
+    Processes that may have children (the API) are therefore only reaped
+    at cleanup, after their whole group has been killed.
+    """
 
     def __init__(self, logdir: pathlib.Path) -> None:
         self.logdir = logdir
@@ -79,37 +86,49 @@ class Processes:
         return path.read_text(errors="replace") if path.exists() else ""
 
     @staticmethod
+    def exited(proc: subprocess.Popen[bytes]) -> bool:
+        """Whether the process ended, without reaping it."""
+        if proc.returncode is not None:
+            return True
+        try:
+            info = os.waitid(os.P_PID, proc.pid,
+                             os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return True
+        return info is not None
+
+    @staticmethod
+    def wait(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
+        """Reap a process without children; its exit code, or None if it
+        still runs after ``timeout``."""
+        try:
+            return proc.wait(max(0.1, timeout))
+        except subprocess.TimeoutExpired:
+            return None
+
+    @staticmethod
     def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+        if proc.returncode is not None:
+            return  # reaped: the group id may belong to someone else now
         try:
             os.killpg(proc.pid, sig)
         except (ProcessLookupError, PermissionError):
             pass
 
-    def terminate(self, proc: subprocess.Popen[bytes],
-                  timeout: float) -> int | None:
-        """SIGTERM the process (not its group); its exit code or None."""
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            return proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
     def cleanup(self) -> None:
         for _, proc in self.procs:
-            if proc.poll() is None:
-                self._signal_group(proc, signal.SIGTERM)
+            self._signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for _, proc in self.procs:
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
+            while not self.exited(proc) and time.monotonic() < deadline:
+                time.sleep(0.05)
         for _, proc in self.procs:
-            # Also reaps orphans (e.g. API workers) left in the group.
+            # Leaders are still unreaped here: this also kills children
+            # (API workers) left behind in their groups.
             self._signal_group(proc, signal.SIGKILL)
+        for _, proc in self.procs:
             try:
-                proc.wait(5)
+                proc.wait(10)
             except subprocess.TimeoutExpired:
                 pass
 
@@ -147,7 +166,10 @@ def _write_config(path: pathlib.Path, sections: dict[str, dict[str, Any]]
 def _base_config(tmp_path: pathlib.Path, url: str,
                  port: int = 0) -> dict[str, dict[str, Any]]:
     return {
-        "DEFAULT": {"auth_strategy": "noauth",
+        # No message broker: the race is decided by the database alone,
+        # and no local RabbitMQ is used by accident (oslo.messaging's own
+        # default transport_url is "rabbit://").
+        "DEFAULT": {"auth_strategy": "noauth", "transport_url": "",
                     "http_basic_auth_user_file": tmp_path / "no-users",
                     "debug": "false"},
         "database": {"connection": url},
@@ -241,8 +263,8 @@ def _start_api(procs: Processes, config: pathlib.Path,
                                str(config)])
     deadline = time.monotonic() + 30
     while True:
-        assert proc.poll() is None, \
-            f"esi-leap-api exited {proc.returncode}:\n{procs.log('api')}"
+        assert not procs.exited(proc), \
+            f"esi-leap-api exited:\n{procs.log('api')}"
         try:
             if requests.get(base_url + "/healthcheck",
                             timeout=2).status_code == 200:
@@ -290,6 +312,17 @@ def _race(procs: Processes, tmp_path: pathlib.Path, phase: str,
     return results
 
 
+def _check_api_alive(procs: Processes, api_proc: subprocess.Popen[bytes],
+                     workers: list[int]) -> None:
+    assert not procs.exited(api_proc), (
+        f"esi-leap-api exited during the race:\n"
+        f"{procs.log('api')[-5000:]}")
+    alive = _children(api_proc.pid)
+    assert sorted(alive) == sorted(workers), (
+        f"API workers {workers} but now {alive}:\n"
+        f"{procs.log('api')[-5000:]}")
+
+
 def _check_one_winner(results: list[dict[str, Any]], expected_keys: int,
                       api_log: str) -> list[str]:
     """Exactly one 201 and CLIENTS-1 409s per window; the winners' uuids."""
@@ -300,6 +333,11 @@ def _check_one_winner(results: list[dict[str, Any]], expected_keys: int,
     bad = [r for r in results if r["status"] not in (201, 409)]
     assert not bad, (f"{len(bad)} answers neither 201 nor 409, e.g. "
                      f"{bad[:5]}\nAPI log tail:\n{api_log[-5000:]}")
+    # The losers were refused for the clash, not for anything else.
+    reasons = [r["detail"] for r in results if r["status"] == 409]
+    odd = [d for d in reasons if "Time conflict" not in d
+           and "has no availabilities" not in d]
+    assert not odd, odd[:5]
     winners = []
     for key, answers in sorted(by_key.items()):
         codes = collections.Counter(r["status"] for r in answers)
@@ -376,6 +414,7 @@ def test_overlapping_bookings_from_many_processes(
     began = time.monotonic()
     claims = _race(processes, tmp_path, "claims", base_url, claim_plans)
     _summary(f"{backend} claims", claims, time.monotonic() - began)
+    _check_api_alive(processes, api_proc, workers)
     claim_winners = _check_one_winner(
         claims, OFFERED_NODES * WINDOWS_PER_NODE, processes.log("api"))
 
@@ -393,6 +432,7 @@ def test_overlapping_bookings_from_many_processes(
     began = time.monotonic()
     direct = _race(processes, tmp_path, "leases", base_url, lease_plans)
     _summary(f"{backend} direct leases", direct, time.monotonic() - began)
+    _check_api_alive(processes, api_proc, workers)
     lease_winners = _check_one_winner(
         direct, LEASED_NODES * WINDOWS_PER_NODE, processes.log("api"))
 
@@ -401,7 +441,6 @@ def test_overlapping_bookings_from_many_processes(
     print(f"{backend}: API workers {workers}, with a DB connection "
           f"{sorted(served)}")
     assert served == set(workers), (workers, served)
-    assert api_proc.poll() is None, processes.log("api")
 
     # The database agrees: the winners exist and nothing overlaps.
     engine = _engine(url)
@@ -419,7 +458,8 @@ def test_overlapping_bookings_from_many_processes(
 
 # -- two managers -------------------------------------------------------------
 
-def _seed_due_leases(engine: sa.Engine, count: int) -> list[str]:
+def _seed_leases(engine: sa.Engine, count: int) -> list[str]:
+    """``count`` nodes and a lease on each, starting tomorrow."""
     from esi_leap.db import models
     now = datetime.datetime.now(datetime.timezone.utc)
     nodes, leases = [], []
@@ -432,8 +472,8 @@ def _seed_due_leases(engine: sa.Engine, count: int) -> list[str]:
             "uuid": lease_uuid, "project_id": _lessee(index % CLIENTS),
             "owner_id": OWNER, "resource_type": "standalone_node",
             "resource_uuid": node_uuid, "status": "created",
-            "start_time": now - datetime.timedelta(minutes=1),
-            "end_time": now + datetime.timedelta(days=1),
+            "start_time": now + datetime.timedelta(days=1),
+            "end_time": now + datetime.timedelta(days=2),
             "properties": {}})
     with engine.begin() as conn:
         conn.execute(sa.insert(models.Node.__table__), nodes)
@@ -452,7 +492,7 @@ def test_two_managers_fulfil_each_lease_once(
     _dbsync(config)
     engine = _engine(url)
     try:
-        lease_uuids = _seed_due_leases(engine, MANAGED_LEASES)
+        lease_uuids = _seed_leases(engine, MANAGED_LEASES)
         hosts = ("race-manager-a", "race-manager-b")
         managers = {}
         for host in hosts:
@@ -462,14 +502,30 @@ def test_two_managers_fulfil_each_lease_once(
                 str(BIN / "esi-leap-manager"), "--config-file", str(config),
                 "--config-file", str(extra)])
 
+        # Once both managers run, make every lease due at the same moment,
+        # so that both find all of them in their next passes.
+        deadline = time.monotonic() + 30
+        for host, proc in managers.items():
+            while f"Manager {host} started" not in processes.log(host):
+                assert not processes.exited(proc) \
+                    and time.monotonic() < deadline, \
+                    f"{host} did not start:\n{processes.log(host)}"
+                time.sleep(0.05)
+        from esi_leap.db import models
+        now = datetime.datetime.now(datetime.timezone.utc)
+        with engine.begin() as conn:
+            conn.execute(sa.update(models.Lease.__table__).values(
+                start_time=now - datetime.timedelta(minutes=1),
+                end_time=now + datetime.timedelta(days=1)))
+
         # Wait for every lease to be active; note who held reservations.
         seen_reserving: set[str] = set()
         began = time.monotonic()
         deadline = began + 60
         while True:
             for host, proc in managers.items():
-                assert proc.poll() is None, \
-                    f"{host} exited {proc.returncode}:\n{processes.log(host)}"
+                assert not processes.exited(proc), \
+                    f"{host} exited:\n{processes.log(host)}"
             with engine.connect() as conn:
                 seen_reserving.update(conn.execute(sa.text(
                     "SELECT DISTINCT reserved_by FROM leases "
@@ -512,18 +568,21 @@ def test_two_managers_fulfil_each_lease_once(
         assert still_reserved == 0
         assert holders == MANAGED_LEASES
 
-        for host in hosts:
-            assert f"Manager {host} started" in processes.log(host), \
-                processes.log(host)
+        # Both managers did part of the work.
+        assert seen_reserving == set(hosts), seen_reserving
         print(f"\n{MANAGED_LEASES} leases fulfilled by two managers in "
               f"{took:.1f} s; reservations seen held by "
               f"{sorted(seen_reserving)}")
 
+        # SIGTERM both at once: each must finish and exit 0 within 30 s.
+        began = time.monotonic()
+        for proc in managers.values():
+            proc.send_signal(signal.SIGTERM)
         for host, proc in managers.items():
-            began = time.monotonic()
-            code = processes.terminate(proc, timeout=30)
+            code = processes.wait(proc, began + 30 - time.monotonic())
             assert code == 0, (f"{host} exit code {code} after SIGTERM:\n"
                                f"{processes.log(host)}")
-            print(f"{host} stopped in {time.monotonic() - began:.1f} s")
+            print(f"{host} stopped {time.monotonic() - began:.1f} s after "
+                  "SIGTERM")
     finally:
         engine.dispose()

@@ -77,12 +77,14 @@ def _scope(ctx, params: dict[str, str],  # type: ignore[no-untyped-def]
         raise exception.InvalidInput(
             reason=f"view must be 'all', not {params['view']!r}.")
     policy.authorize(ctx, lease_policy.GET_ALL, {})
-    others = [value for value in (filters.owner_id, filters.project_id)
-              if value is not None and value != ctx.project_id]
-    if others:
-        policy.authorize(ctx, lease_policy.LEASE_ADMIN, {})
-    elif filters.owner_id is None and filters.project_id is None:
+    if filters.owner_id is not None:
+        # An owner may list its leases to any lessee.
+        if filters.owner_id != ctx.project_id:
+            policy.authorize(ctx, lease_policy.LEASE_ADMIN, {})
+    elif filters.project_id is None:
         filters.lessee_or_owner = ctx.project_id
+    elif filters.project_id != ctx.project_id:
+        policy.authorize(ctx, lease_policy.LEASE_ADMIN, {})
 
 
 def show_lease(req: webob.Request) -> webob.Response:
