@@ -92,7 +92,10 @@ class Lifecycle:
         if lease is None:
             return
         try:
-            self._end_children(lease)
+            if not self._end_children(lease):
+                LOG.info("Lease %s waits for its sub-leases to end",
+                         lease.uuid)
+                return
             notify.record("esi_leap.lease.delete.start", lease)
             try:
                 self._free_node(lease)
@@ -111,8 +114,13 @@ class Lifecycle:
         finally:
             db_leases.release(uuid, self.host)
 
-    def _end_children(self, lease: models.Lease) -> None:
-        """Sub-leases and sub-offers end before the lease they came from."""
+    def _end_children(self, lease: models.Lease) -> bool:
+        """End sub-offers and sub-leases before the lease they came from.
+
+        Returns False while a sub-lease is still open (for example another
+        manager is ending it): the node must go back to this lease's owner
+        only after every sub-lease has handed it back.
+        """
         child_leases, child_offers = db_leases.children(lease.uuid)
         for child in child_offers:
             if child.status in status.OFFER_OPEN:
@@ -122,6 +130,9 @@ class Lifecycle:
                 self.expire(child_lease.uuid)
             elif child_lease.status == status.WAIT_CANCEL:
                 self.cancel(child_lease.uuid)
+        still_open = [c for c in db_leases.children(lease.uuid)[0]
+                      if c.status in EXPIRABLE + (status.WAIT_CANCEL,)]
+        return not still_open
 
     def _free_node(self, lease: models.Lease) -> None:
         """Take the node back; a sub-lease hands it to its parent lease."""
