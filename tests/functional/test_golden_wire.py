@@ -175,7 +175,10 @@ DIFFERENCES: dict[str, Difference] = {
     "21-offer-get-404": Difference(
         404, ("00000000-0000-0000-0000-000000000000", "not found")),
     "24-offer-claim-conflict": Difference(
-        409, ("1b977aa7-856d-430f-a2d6-1354cb82c197", "2030-01-02T12:00:00")),
+        # ESI-Leap's own words (its clients' tests look for them).
+        409, ("Offer 1b977aa7-856d-430f-a2d6-1354cb82c197 has no "
+              "availabilities at given time range 2030-01-02 12:00:00, "
+              "2030-01-04 00:00:00.",)),
     "34-lease-patch-bad-field": Difference(400, ("end_time",)),
     "37-lease-delete-again": Difference(
         409, ("bd226215-60bd-4bfc-be01-7d4af48b2c55", "deleted")),

@@ -70,7 +70,7 @@ EVENT_COLUMNS = ["ID", "Event Type", "Event Time", "Object Type",
                  "Object UUID", "Resource Type", "Resource UUID", "Lessee ID",
                  "Owner ID"]
 
-TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?")
+TIME_RE = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                      r"[0-9a-f]{12}$")
 
