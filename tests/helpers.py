@@ -89,7 +89,6 @@ def configure(database_url: str, **overrides: Any) -> None:
     from esi_leap.common import projects
     from esi_leap.conf import CONF
     from esi_leap.db import api as db_api
-    from esi_leap.db import booking
     from esi_leap.drivers import resource_types
     from esi_leap.manager import rpcapi
 
@@ -103,7 +102,6 @@ def configure(database_url: str, **overrides: Any) -> None:
         override(name, value, group=group or None)
     for module in (db_api, policy, projects, resource_types, notify, rpcapi):
         module.reset()
-    booking._known_guards.clear()
     rpcapi.set_local_waker(None)
 
 

@@ -41,13 +41,30 @@ def json_body(req: webob.Request, schema: dict[str, Any]) -> dict[str, Any]:
             reason="the request body is not valid JSON.") from None
     if body is None:
         body = {}
-    try:
-        jsonschema.validate(body, schema)
-    except jsonschema.ValidationError as exc:
-        where = ".".join(str(p) for p in exc.absolute_path)
-        reason = f"{where}: {exc.message}" if where else exc.message
-        raise exception.InvalidInput(reason=reason) from None
+    error = jsonschema.exceptions.best_match(
+        _validator(schema).iter_errors(body))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path)
+        reason = f"{where}: {error.message}" if where else error.message
+        raise exception.InvalidInput(reason=reason)
     return dict(body)
+
+
+_validators: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """A validator for ``schema``, built (and the schema checked) once.
+
+    Checking the schema against the metaschema costs milliseconds; the
+    schemas are module constants, so it is done once per schema.
+    """
+    cached = _validators.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        cached = _validators[id(schema)] = (schema, cls(schema))
+    return cached[1]
 
 
 def query(req: webob.Request, allowed: Iterable[str]) -> dict[str, str]:

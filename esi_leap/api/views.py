@@ -32,11 +32,17 @@ class Enricher:
         self._directory = projects.get_directory()
         self._names: dict[str, str] = {}
         self._nodes = _nodes_of(items)
+        self._fields: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def node(self, item: models.Offer | models.Lease) -> NodeInfo | None:
-        """The node an offer or lease is about, if it still exists."""
-        return self._nodes.get((item.resource_type or "",
-                                item.resource_uuid or ""))
+    def node_fields(self, item: models.Offer | models.Lease
+                    ) -> dict[str, Any]:
+        """``resource``, ``resource_class`` and ``resource_properties`` of
+        the node an offer or lease is about (computed once per node)."""
+        key = (item.resource_type or "", item.resource_uuid or "")
+        fields = self._fields.get(key)
+        if fields is None:
+            fields = self._fields[key] = _node_fields(self._nodes.get(key))
+        return fields
 
     def name(self, project_id: str | None) -> str:
         """The project's name, or "" when there is none or it is unknown."""
@@ -122,7 +128,7 @@ def offer_view(offer: models.Offer, enricher: Enricher,
         "resource_type": offer.resource_type,
         "resource_uuid": offer.resource_uuid,
     }
-    view.update(_node_fields(enricher.node(offer)))
+    view.update(enricher.node_fields(offer))
     view.update({
         "start_time": fmt(offer.start_time), "end_time": fmt(offer.end_time),
         "status": offer.status, "properties": offer.properties or {},
@@ -140,7 +146,7 @@ def leases_view(leases: Sequence[models.Lease]) -> list[dict[str, Any]]:
 
 def lease_view(lease: models.Lease, enricher: Enricher) -> dict[str, Any]:
     """One lease in ESI-Leap's field order."""
-    node_fields = _node_fields(enricher.node(lease))
+    node_fields = enricher.node_fields(lease)
     return {
         "name": lease.name, "uuid": lease.uuid,
         "project_id": lease.project_id,

@@ -6,6 +6,7 @@ connections among them, and relays SIGTERM/SIGINT to them. Each worker
 finishes the requests it has in flight before it exits.
 """
 
+import gc
 import os
 import signal
 import sys
@@ -51,6 +52,10 @@ def serve_forever(server: wsgi.Server,
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    # Keep the start-up objects out of the collections that large
+    # responses trigger.
+    gc.collect()
+    gc.freeze()
     try:
         if not server.ready:
             server.prepare()

@@ -56,4 +56,6 @@ def format_time(value: datetime.datetime | None) -> str | None:
     """Write a time as ESI-Leap does: naive UTC ``isoformat()``."""
     if value is None:
         return None
-    return as_utc(value).replace(tzinfo=None).isoformat()
+    if value.tzinfo is not UTC:
+        value = as_utc(value)
+    return value.replace(tzinfo=None).isoformat()

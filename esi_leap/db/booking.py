@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from oslo_db import exception as db_exc
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import exception
 from esi_leap.common import timeutils
@@ -24,23 +25,22 @@ from esi_leap.objects import status
 
 Window = tuple[datetime.datetime, datetime.datetime]
 
-_known_guards: set[tuple[str, str]] = set()
-
-
-def _ensure_guard(resource_type: str, resource_uuid: str) -> None:
-    key = (resource_type, resource_uuid)
-    if key in _known_guards:
-        return
-    try:
-        with api.writer() as session:
-            exists = session.get(models.ResourceGuard, key)
-            if exists is None:
-                session.add(models.ResourceGuard(
-                    resource_type=resource_type, resource_uuid=resource_uuid,
-                    generation=0))
-    except db_exc.DBDuplicateEntry:
-        pass  # another process created it first: just as good
-    _known_guards.add(key)
+def _insert_guard_if_missing(session: Any, resource_type: str,
+                             resource_uuid: str) -> None:
+    """Create the resource's guard row unless it exists (no error)."""
+    values = {"resource_type": resource_type,
+              "resource_uuid": resource_uuid, "generation": 0}
+    dialect = session.get_bind().dialect.name
+    table = models.ResourceGuard
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table).values(**values)\
+            .on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        stmt = sa.insert(table).values(**values).prefix_with("IGNORE")
+    session.execute(stmt)
 
 
 def _lock(session: Any, resource_type: str, resource_uuid: str) -> None:
@@ -51,16 +51,19 @@ def _lock(session: Any, resource_type: str, resource_uuid: str) -> None:
                guard.resource_uuid == resource_uuid)
         .values(generation=guard.generation + 1))
     if result.rowcount != 1:
-        _known_guards.discard((resource_type, resource_uuid))
         raise api.RetryTransaction(
             f"no guard row for {resource_type} {resource_uuid}")
 
 
 @contextlib.contextmanager
 def _locked(resource_type: str, resource_uuid: str) -> Iterator[Any]:
-    """A writer session that holds the resource's guard row lock."""
-    _ensure_guard(resource_type, resource_uuid)
+    """A writer session that holds the resource's guard row lock.
+
+    Its first statement writes, so on SQLite the transaction holds the
+    write lock from its start and never has to upgrade a read lock.
+    """
     with api.writer() as session:
+        _insert_guard_if_missing(session, resource_type, resource_uuid)
         _lock(session, resource_type, resource_uuid)
         yield session
 

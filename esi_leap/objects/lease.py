@@ -46,7 +46,8 @@ def create(owner_id: str, lessee_id: str, resource_type: str,
     }
     lease = booking.create_lease(values, quota=quota)
     notify.record("esi_leap.lease.create", lease)
-    rpcapi.wake_manager()
+    if start <= timeutils.utcnow():
+        rpcapi.wake_manager()
     return lease
 
 

@@ -71,7 +71,8 @@ def claim(project_id: str, offer: models.Offer, body: dict[str, Any],
     }
     lease = booking.create_lease(values, quota=quota)
     notify.record("esi_leap.lease.create", lease)
-    rpcapi.wake_manager()
+    if start <= timeutils.utcnow():
+        rpcapi.wake_manager()
     return lease
 
 

@@ -118,7 +118,7 @@ def create_lease(req: webob.Request) -> webob.Response:
 def update_lease(req: webob.Request) -> webob.Response:
     """PATCH /v1/leases/{lease_ident}: move ``end_time`` only."""
     ctx = r.context_of(req)
-    body = r.json_body(req, {"type": "object"})
+    body = r.json_body(req, schemas.ANY_OBJECT)
     if set(body) != {"end_time"}:
         raise exception.InvalidInput(
             reason="Only the end_time field may be updated.")

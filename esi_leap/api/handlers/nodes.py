@@ -59,9 +59,15 @@ def nodes_view(resource_type: str,
         statuses=[status.CREATED])) if uuids else []
     now = timeutils.utcnow()
     directory = projects.get_directory()
+    offers_of: dict[str, list[Any]] = {}
+    for offer in offers:
+        offers_of.setdefault(offer.resource_uuid, []).append(offer)
+    leases_of: dict[str, list[str]] = {}
+    for lease in leases:
+        leases_of.setdefault(lease.resource_uuid, []).append(lease.uuid)
     views = []
     for node in nodes:
-        mine = [o for o in offers if o.resource_uuid == node.uuid]
+        mine = offers_of.get(node.uuid, [])
         view = _node_view(node, directory)
         current = [o.uuid for o in mine
                    if o.start_time is not None and o.end_time is not None
@@ -72,8 +78,7 @@ def nodes_view(resource_type: str,
             view["lease_uuid"] = node.lease_uuid
         view["future_offers"] = [o.uuid for o in mine
                                  if o.start_time and o.start_time > now]
-        view["future_leases"] = [lease.uuid for lease in leases
-                                 if lease.resource_uuid == node.uuid]
+        view["future_leases"] = leases_of.get(node.uuid, [])
         views.append(view)
     return views
 

@@ -9,6 +9,8 @@ PROJECT: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255,
 PROPERTIES: dict[str, Any] = {"type": ["object", "null"]}
 IDENT: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 255}
 
+ANY_OBJECT: dict[str, Any] = {"type": "object"}
+
 OFFER_CREATE: dict[str, Any] = {
     "type": "object",
     "properties": {
