@@ -28,10 +28,17 @@ HIDDEN_PROPERTIES = ("lease_uuid", "capabilities")
 class Enricher:
     """Node details and project names for a batch of offers or leases."""
 
-    def __init__(self, items: Iterable[models.Offer | models.Lease]) -> None:
+    def __init__(self, items: Iterable[models.Offer | models.Lease],
+                 known: NodeInfo | None = None) -> None:
+        """Look up the nodes of ``items``; ``known``, a node the caller
+        already read (all items being about it), saves the look-up."""
         self._directory = projects.get_directory()
         self._names: dict[str, str] = {}
-        self._nodes = _nodes_of(items)
+        items = list(items)
+        if known is not None and items:
+            self._nodes = {(items[0].resource_type, known.uuid): known}
+        else:
+            self._nodes = _nodes_of(items)
         self._fields: dict[tuple[str, str], dict[str, Any]] = {}
 
     def node_fields(self, item: models.Offer | models.Lease
@@ -106,9 +113,10 @@ def availabilities(offer: models.Offer,
     return free
 
 
-def offers_view(offers: Sequence[models.Offer]) -> list[dict[str, Any]]:
-    """Offers as ESI-Leap shows them, enriched in bulk."""
-    enricher = Enricher(offers)
+def offers_view(offers: Sequence[models.Offer],
+                known: NodeInfo | None = None) -> list[dict[str, Any]]:
+    """Offers as ESI-Leap shows them, enriched in bulk (see Enricher)."""
+    enricher = Enricher(offers, known)
     open_uuids = [o.uuid for o in offers if o.status == status.AVAILABLE]
     booked = db_offers.booked_windows(open_uuids)
     now = timeutils.utcnow()
@@ -138,9 +146,10 @@ def offer_view(offer: models.Offer, enricher: Enricher,
     return view
 
 
-def leases_view(leases: Sequence[models.Lease]) -> list[dict[str, Any]]:
-    """Leases as ESI-Leap shows them, enriched in bulk."""
-    enricher = Enricher(leases)
+def leases_view(leases: Sequence[models.Lease],
+                known: NodeInfo | None = None) -> list[dict[str, Any]]:
+    """Leases as ESI-Leap shows them, enriched in bulk (see Enricher)."""
+    enricher = Enricher(leases, known)
     return [lease_view(lease, enricher) for lease in leases]
 
 

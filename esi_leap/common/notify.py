@@ -61,26 +61,20 @@ def payload(obj: models.Lease | models.Offer) -> dict[str, Any]:
 def record(event_type: str, obj: models.Lease | models.Offer,
            level: str = "info", reason: str | None = None) -> None:
     """Record ``event_type`` for ``obj`` and notify if enabled."""
-    lessee: str | None
-    if isinstance(obj, models.Lease):
-        kind, lessee, owner = "lease", obj.project_id, obj.owner_id
-    else:
-        kind, lessee, owner = "offer", obj.lessee_id, obj.project_id
-    db_events.event_create({
-        "event_type": event_type, "object_type": kind,
-        "object_uuid": obj.uuid, "resource_type": obj.resource_type,
-        "resource_uuid": obj.resource_uuid, "lessee_id": lessee,
-        "owner_id": owner, "reason": reason,
-    })
+    db_events.event_create(db_events.event_fields(event_type, obj, reason))
+    send(event_type, obj, level, reason)
+
+
+def send(event_type: str, obj: models.Lease | models.Offer,
+         level: str = "info", reason: str | None = None) -> None:
+    """Send the notification of an event already recorded, if enabled."""
     if not _enabled(level):
         return
     body = payload(obj)
     if reason:
         body["reason"] = reason
     try:
-        notifier = _get_notifier()
-        getattr(notifier, level if level != "critical" else "critical")(
-            {}, event_type, body)
+        getattr(_get_notifier(), level)({}, event_type, body)
     except Exception:  # noqa: BLE001 - a lost notification must not fail work
         LOG.warning("Could not send notification %s for %s", event_type,
                     obj.uuid, exc_info=True)

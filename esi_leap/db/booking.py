@@ -20,6 +20,7 @@ from sqlalchemy.dialects import sqlite
 from esi_leap.common import exception
 from esi_leap.common import timeutils
 from esi_leap.db import api
+from esi_leap.db import events
 from esi_leap.db import models
 from esi_leap.objects import status
 
@@ -161,6 +162,12 @@ def _check_offer_window(session: Any, offer_uuid: str, window: Window,
     return typing.cast(models.Offer, offer)
 
 
+def _add_event(session: Any, event_type: str | None,
+               obj: models.Lease | models.Offer) -> None:
+    if event_type is not None:
+        session.add(models.Event(**events.event_fields(event_type, obj)))
+
+
 def _check_quota(session: Any, model: Any, project_column: str,
                  project_id: str, statuses: tuple[str, ...],
                  limit: int | None, kind: str) -> None:
@@ -176,9 +183,10 @@ def _check_quota(session: Any, model: Any, project_column: str,
 
 
 @api.retry_on_contention
-def create_offer(values: dict[str, Any],
-                 quota: int | None = None) -> models.Offer:
-    """Insert an offer if its window is free on the node (or in its parent).
+def create_offer(values: dict[str, Any], quota: int | None = None,
+                 event_type: str | None = None) -> models.Offer:
+    """Insert an offer if its window is free on the node (or in its parent),
+    and the ``event_type`` event in the same transaction.
 
     :raises TimeConflict, Conflict, WrongStatus, QuotaExceeded:
     """
@@ -195,13 +203,15 @@ def create_offer(values: dict[str, Any],
                      "available offers")
         offer = models.Offer(**values)
         session.add(offer)
+        _add_event(session, event_type, offer)
     return offer  # type: ignore[no-any-return]
 
 
 @api.retry_on_contention
-def create_lease(values: dict[str, Any],
-                 quota: int | None = None) -> models.Lease:
-    """Insert a lease if its window is free in its offer, parent or node.
+def create_lease(values: dict[str, Any], quota: int | None = None,
+                 event_type: str | None = None) -> models.Lease:
+    """Insert a lease if its window is free in its offer, parent or node,
+    and the ``event_type`` event in the same transaction.
 
     :raises TimeConflict, Conflict, WrongStatus, QuotaExceeded:
     """
@@ -220,6 +230,7 @@ def create_lease(values: dict[str, Any],
                      "open leases")
         lease = models.Lease(**values)
         session.add(lease)
+        _add_event(session, event_type, lease)
     return lease  # type: ignore[no-any-return]
 
 

@@ -23,6 +23,21 @@ class EventFilters:
     resource_uuid: str | None = None
 
 
+def event_fields(event_type: str, obj: models.Lease | models.Offer,
+                 reason: str | None = None) -> dict[str, Any]:
+    """The events row recording ``event_type`` for a lease or offer."""
+    lessee: str | None
+    if isinstance(obj, models.Lease):
+        kind, lessee, owner = "lease", obj.project_id, obj.owner_id
+    else:
+        kind, lessee, owner = "offer", obj.lessee_id, obj.project_id
+    return {"event_type": event_type, "event_time": timeutils.utcnow(),
+            "object_type": kind, "object_uuid": obj.uuid,
+            "resource_type": obj.resource_type,
+            "resource_uuid": obj.resource_uuid, "lessee_id": lessee,
+            "owner_id": owner, "reason": reason}
+
+
 def event_create(values: dict[str, Any]) -> models.Event:
     """Insert an event; ``event_time`` defaults to now."""
     values.setdefault("event_time", timeutils.utcnow())

@@ -44,8 +44,9 @@ def create(owner_id: str, lessee_id: str, resource_type: str,
         "properties": body.get("properties") or {},
         "parent_lease_uuid": node.lease_uuid if as_lessee else None,
     }
-    lease = booking.create_lease(values, quota=quota)
-    notify.record("esi_leap.lease.create", lease)
+    lease = booking.create_lease(values, quota=quota,
+                                 event_type="esi_leap.lease.create")
+    notify.send("esi_leap.lease.create", lease)
     if start <= timeutils.utcnow():
         rpcapi.wake_manager()
     return lease

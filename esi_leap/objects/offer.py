@@ -40,8 +40,9 @@ def create(project_id: str, resource_type: str, node: NodeInfo,
     if as_lessee and not node.lease_uuid:
         raise exception.Conflict(
             reason=f"node {node.uuid} is not held by a lease yet.")
-    offer = booking.create_offer(values, quota=quota)
-    notify.record("esi_leap.offer.create", offer)
+    offer = booking.create_offer(values, quota=quota,
+                                 event_type="esi_leap.offer.create")
+    notify.send("esi_leap.offer.create", offer)
     return offer
 
 
@@ -69,8 +70,9 @@ def claim(project_id: str, offer: models.Offer, body: dict[str, Any],
         "offer_uuid": offer.uuid,
         "parent_lease_uuid": offer.parent_lease_uuid,
     }
-    lease = booking.create_lease(values, quota=quota)
-    notify.record("esi_leap.lease.create", lease)
+    lease = booking.create_lease(values, quota=quota,
+                                 event_type="esi_leap.lease.create")
+    notify.send("esi_leap.lease.create", lease)
     if start <= timeutils.utcnow():
         rpcapi.wake_manager()
     return lease

@@ -112,7 +112,7 @@ def create_lease(req: webob.Request) -> webob.Response:
         ctx.project_id or "", lessee, rtype, node, body, as_lessee,
         unlimited=admin,
         quota=common.quota_limit(ctx, CONF.quota.max_leases_per_project))
-    return r.respond(views.leases_view([lease])[0], status=201)
+    return r.respond(views.leases_view([lease], known=node)[0], status=201)
 
 
 def update_lease(req: webob.Request) -> webob.Response:
