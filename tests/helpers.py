@@ -5,6 +5,7 @@ answer on 127.0.0.1 (they must in CI: a missing one fails there instead of
 skipping).
 """
 
+import contextlib
 import json
 import os
 import uuid
@@ -38,14 +39,13 @@ def _admin_engine(backend: str) -> sa.Engine:
     return sa.create_engine(ADMIN_URLS[backend], isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture
-def fresh_database_url(request: pytest.FixtureRequest,
-                       tmp_path: Any) -> Iterator[str]:
-    """A URL to a new empty database of the backend in ``request.param``
-    (``sqlite``, ``postgresql`` or ``mysql``), dropped afterwards."""
-    backend = getattr(request, "param", "sqlite")
+@contextlib.contextmanager
+def scratch_database(backend: str, directory: Any) -> Iterator[str]:
+    """A URL to a new empty database of ``backend`` (``sqlite``,
+    ``postgresql`` or ``mysql``), dropped afterwards. SQLite files go in
+    ``directory``."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path}/esi-leap-test.sqlite"
+        yield f"sqlite:///{directory}/esi-leap-test.sqlite"
         return
     name = f"esi_leap_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -66,6 +66,16 @@ def fresh_database_url(request: pytest.FixtureRequest,
                     f"WHERE datname = '{name}'")
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
         admin.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(request: pytest.FixtureRequest,
+                       tmp_path: Any) -> Iterator[str]:
+    """A new empty database of the backend in ``request.param`` (default
+    ``sqlite``); see :func:`scratch_database`."""
+    with scratch_database(getattr(request, "param", "sqlite"),
+                          tmp_path) as url:
+        yield url
 
 
 ALL_BACKENDS = pytest.mark.parametrize(

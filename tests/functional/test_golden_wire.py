@@ -35,7 +35,6 @@ import datetime
 import json
 import re
 import shutil
-import uuid as uuid_lib
 from collections.abc import Callable
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
@@ -524,30 +523,9 @@ SPECIAL: dict[str, Callable[[Replay, Step, Any], None]] = {
 def database_url(request: pytest.FixtureRequest,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A new empty database of each backend, dropped afterwards."""
-    backend = request.param
-    if backend == "sqlite":
-        path = tmp_path_factory.mktemp("golden-db") / "golden.sqlite"
-        yield f"sqlite:///{path}"
-        return
-    name = f"esi_leap_golden_{uuid_lib.uuid4().hex[:12]}"
-    try:
-        admin = helpers._admin_engine(backend)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    except Exception as exc:  # noqa: BLE001 - any failure means no server
-        helpers.skip_or_fail(f"{backend} is not reachable: {exc}")
-    try:
-        yield helpers.SERVER_URLS[backend].format(name=name)
-    finally:
-        from esi_leap.db import api as db_api
-        db_api.reset()
-        with admin.connect() as conn:
-            if backend == "postgresql":
-                conn.exec_driver_sql(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    f"WHERE datname = '{name}'")
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        admin.dispose()
+    with helpers.scratch_database(
+            request.param, tmp_path_factory.mktemp("golden-db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
