@@ -31,7 +31,7 @@ def fault(status: int, message: str) -> webob.Response:
             "faultstring": message, "debuginfo": None}
     response = webob.Response(status=status, content_type="application/json",
                               charset=None)
-    response.body = json.dumps(body).encode()
+    response.body = json.dumps(body, separators=(",", ":")).encode()
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="esi-leap"'
     return response

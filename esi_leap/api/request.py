@@ -156,5 +156,5 @@ def respond(body: Any, status: int = 200) -> webob.Response:
     """A JSON response."""
     response = webob.Response(status=status, content_type="application/json",
                               charset=None)
-    response.body = json.dumps(body).encode()
+    response.body = json.dumps(body, separators=(",", ":")).encode()
     return response

@@ -114,11 +114,15 @@ def availabilities(offer: models.Offer,
 
 
 def offers_view(offers: Sequence[models.Offer],
-                known: NodeInfo | None = None) -> list[dict[str, Any]]:
-    """Offers as ESI-Leap shows them, enriched in bulk (see Enricher)."""
+                known: NodeInfo | None = None,
+                new: bool = False) -> list[dict[str, Any]]:
+    """Offers as ESI-Leap shows them, enriched in bulk (see Enricher).
+
+    ``new`` offers were just created and cannot have leases yet.
+    """
     enricher = Enricher(offers, known)
     open_uuids = [o.uuid for o in offers if o.status == status.AVAILABLE]
-    booked = db_offers.booked_windows(open_uuids)
+    booked = {} if new else db_offers.booked_windows(open_uuids)
     now = timeutils.utcnow()
     return [offer_view(o, enricher, availabilities(o, booked.get(o.uuid, []),
                                                    now))

@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import typing
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,12 +82,22 @@ def booked_lease_exists(offer_uuid: Any,
 def offer_list(filters: OfferFilters,
                page: pagination.Page = pagination.Page()
                ) -> list[models.Offer]:
-    """Offers matching ``filters``, sorted and sliced by ``page``."""
+    """Offers matching ``filters``, sorted and sliced by ``page``.
+
+    For speed these are read-only rows, not ORM objects (no identity map
+    or instance state for thousands of offers); they have the same
+    attributes as :class:`~esi_leap.db.models.Offer` but ``id`` and the
+    timestamps.
+    """
     with api.reader() as session:
         pagination.check_marker(session, models.Offer, page)
-        stmt = _where(sa.select(models.Offer), filters)
+        stmt = _where(sa.select(*_LIST_COLUMNS), filters)
         stmt = pagination.apply(stmt, models.Offer, page, SORTABLE)
-        return list(session.scalars(stmt))
+        return typing.cast(list[models.Offer], list(session.execute(stmt)))
+
+
+_LIST_COLUMNS = [column for column in models.Offer.__table__.columns
+                 if column.name not in ("id", "created_at", "updated_at")]
 
 
 def offer_get(uuid: str) -> models.Offer | None:

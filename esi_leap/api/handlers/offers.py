@@ -104,7 +104,8 @@ def create_offer(req: webob.Request) -> webob.Response:
     offer = offer_ops.create(
         ctx.project_id or "", rtype, node, body, as_lessee,
         common.quota_limit(ctx, CONF.quota.max_offers_per_project))
-    return r.respond(views.offers_view([offer], known=node)[0], status=201)
+    return r.respond(views.offers_view([offer], known=node, new=True)[0],
+                     status=201)
 
 
 def delete_offer(req: webob.Request) -> webob.Response:
