@@ -26,6 +26,7 @@ from esi_leap.objects import status
 
 Window = tuple[datetime.datetime, datetime.datetime]
 
+
 def _insert_guard_if_missing(session: Any, resource_type: str,
                              resource_uuid: str) -> None:
     """Create the resource's guard row unless it exists (no error)."""

@@ -122,7 +122,6 @@ def update_lease(req: webob.Request) -> webob.Response:
     if set(body) != {"end_time"}:
         raise exception.InvalidInput(
             reason="Only the end_time field may be updated.")
-    body = r.json_body(req, schemas.LEASE_UPDATE)
     lease = lookup.find_lease(ctx, req.urlvars["lease_ident"])
     policy.authorize(ctx, lease_policy.UPDATE, lookup.lease_target(lease))
     new_end = timeutils.parse(body["end_time"], "end_time")

@@ -46,12 +46,6 @@ LEASE_CREATE: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-LEASE_UPDATE: dict[str, Any] = {
-    "type": "object",
-    "properties": {"end_time": {"type": "string"}},
-    "required": ["end_time"],
-}
-
 NODE_CREATE: dict[str, Any] = {
     "type": "object",
     "properties": {
