@@ -145,6 +145,17 @@ def next_link(req: webob.Request, items: list[Any],
     return base + "?" + urllib.parse.urlencode(params)
 
 
+def respond_list(req: webob.Request, key: str, views: list[Any],
+                 items: list[Any], page: pagination.Page) -> webob.Response:
+    """A list response ``{key: views}``, with a ``next`` link when a
+    limited page came back full."""
+    body: dict[str, Any] = {key: views}
+    link = next_link(req, items, page)
+    if link:
+        body["next"] = link
+    return respond(body)
+
+
 def public_url(req: webob.Request) -> str:
     """Where clients reach this API (``[api] public_endpoint`` or the
     request's own host)."""

@@ -31,6 +31,20 @@ def backend_for(resource_type: str | None) -> tuple[str, NodeBackend]:
     return rtype, resource_types.get_backend(rtype)
 
 
+def resolve_node(resource_type: str | None,
+                 ident: str) -> tuple[str, str]:
+    """The resource type and node uuid a list filter names.
+
+    ``ident`` may be a node name; an unknown node is kept as given, so the
+    filter matches nothing (as in ESI-Leap).
+    """
+    rtype, backend = backend_for(resource_type)
+    try:
+        return rtype, backend.get_node(ident).uuid
+    except exception.NodeNotFound:
+        return rtype, ident
+
+
 def node_target(node: NodeInfo) -> dict[str, str]:
     """The policy target of a node."""
     return {"node.owner": node.owner_id or "",

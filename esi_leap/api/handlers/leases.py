@@ -31,11 +31,8 @@ def list_leases(req: webob.Request) -> webob.Response:
     _scope(ctx, params, filters)
     page = r.page_param(params)
     leases = db_leases.lease_list(filters, page)
-    body: dict[str, object] = {"leases": views.leases_view(leases)}
-    link = r.next_link(req, leases, page)
-    if link:
-        body["next"] = link
-    return r.respond(body)
+    return r.respond_list(req, "leases", views.leases_view(leases), leases,
+                          page)
 
 
 def _filters(params: dict[str, str]) -> db_leases.LeaseFilters:
@@ -51,12 +48,8 @@ def _filters(params: dict[str, str]) -> db_leases.LeaseFilters:
         filters.statuses = (None if params["status"] == "any"
                             else [params["status"]])
     if "resource_uuid" in params:
-        rtype, backend = common.backend_for(filters.resource_type)
-        filters.resource_type = rtype
-        try:
-            uuid = backend.get_node(params["resource_uuid"]).uuid
-        except exception.NodeNotFound:
-            uuid = params["resource_uuid"]
+        filters.resource_type, uuid = common.resolve_node(
+            filters.resource_type, params["resource_uuid"])
         filters.resource_uuids = [uuid]
     if "resource_class" in params:
         filters.resource_uuids = common.uuids_of_class(

@@ -34,11 +34,8 @@ def list_offers(req: webob.Request) -> webob.Response:
         filters.visible_to = lookup.caller_projects(ctx)
     page = r.page_param(params)
     offers = db_offers.offer_list(filters, page)
-    body: dict[str, object] = {"offers": views.offers_view(offers)}
-    link = r.next_link(req, offers, page)
-    if link:
-        body["next"] = link
-    return r.respond(body)
+    return r.respond_list(req, "offers", views.offers_view(offers), offers,
+                          page)
 
 
 def _filters(params: dict[str, str]) -> db_offers.OfferFilters:
@@ -52,10 +49,9 @@ def _filters(params: dict[str, str]) -> db_offers.OfferFilters:
                             else [params["status"]])
     filters.resource_type = params.get("resource_type")
     if "resource_uuid" in params:
-        rtype, backend = common.backend_for(filters.resource_type)
-        filters.resource_type = rtype
-        filters.resource_uuids = [_node_uuid(backend,
-                                             params["resource_uuid"])]
+        filters.resource_type, uuid = common.resolve_node(
+            filters.resource_type, params["resource_uuid"])
+        filters.resource_uuids = [uuid]
     if "resource_class" in params:
         filters.resource_uuids = common.uuids_of_class(
             params["resource_class"], filters.resource_type,
@@ -70,13 +66,6 @@ def _filters(params: dict[str, str]) -> db_offers.OfferFilters:
     filters.name = params.get("name")
     filters.uuid = params.get("uuid")
     return filters
-
-
-def _node_uuid(backend, ident: str) -> str:  # type: ignore[no-untyped-def]
-    try:
-        return str(backend.get_node(ident).uuid)
-    except exception.NodeNotFound:
-        return ident
 
 
 def show_offer(req: webob.Request) -> webob.Response:
