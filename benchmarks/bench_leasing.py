@@ -10,7 +10,8 @@ Starts ``esi-leap`` with no configuration file in a fresh state directory
 3. (c) lists offers as the non-admin ``lessee`` (``GET /v1/offers``,
    unpaginated) at 1,000 and at ``--offers`` offers: median/p95/min of
    ``--list-runs`` runs and the response size;
-4. (b) claims offers as ``lessee``, sequentially then concurrently;
+4. (b) claims offers as ``lessee``, sequentially then concurrently, lists
+   offers again, and times ``GET /v1/nodes`` as ``owner``;
 5. (d) creates leases starting now (``owner``, ``POST /v1/leases``) and polls
    ``GET /v1/leases/{uuid}`` every ``--poll-interval`` s until ``active``:
    one at a time, then a burst created together;
@@ -20,6 +21,8 @@ Starts ``esi-leap`` with no configuration file in a fresh state directory
 
 Prints a table (with ESI-Leap 1.0's figures and the targets) and, with
 ``--json PATH``, writes every figure. Needs ``requests`` and ``psutil``.
+``--profile-dir`` runs py-spy on the server per phase; ``--patches`` runs
+candidate fixes from ``patched_esi_leap.py``. See docs/performance.md.
 
     python benchmarks/bench_leasing.py --offers 5000 --json /tmp/bench.json
 """
@@ -30,6 +33,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -125,11 +129,19 @@ class MemorySampler(threading.Thread):
         return total
 
     def cpu(self) -> float:
+        """CPU seconds of the server and its worker processes."""
+        total = 0.0
         try:
-            t = self.proc.cpu_times()
-            return float(t.user + t.system)
+            procs = [self.proc] + self.proc.children(recursive=True)
         except psutil.Error:
             return float("nan")
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
 
     def run(self) -> None:
         while not self._halt.is_set():
@@ -209,7 +221,8 @@ class Bench:
         self._spy = subprocess.Popen(
             [self.args.py_spy, "record", "--pid",
              str(self.sampler.proc.pid), "--rate", "250", "--format", "raw",
-             "--threads", "--output", out],
+             "--threads", "--nonblocking", "--subprocesses", "--output",
+             out],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def run_parallel(self, fn: Any, items: list[Any],
@@ -329,6 +342,27 @@ class Bench:
             "p95_s": round(pct(times, 95), 4), "min_s": round(min(times), 4),
             "max_s": round(max(times), 4),
             "response_bytes": sizes[-1]})
+
+    def list_nodes(self) -> None:
+        """GET /v1/nodes as the owner: every node with its offers/leases."""
+        self.phase("list nodes")
+        times, size, count = [], 0, 0
+        for run in range(self.args.node_list_runs + 1):
+            t0 = time.perf_counter()
+            resp = self.owner.request("GET", "/v1/nodes")
+            body = resp.content
+            elapsed = time.perf_counter() - t0
+            if resp.status_code != 200:
+                raise RuntimeError(f"node list: HTTP {resp.status_code}")
+            if run == 0:
+                count = len(json.loads(body)["nodes"])
+                continue
+            times.append(elapsed)
+            size = len(body)
+        self.results["list_nodes"] = {
+            "nodes_returned": count, "offers_in_db": len(self.offers),
+            "runs": len(times), "median_s": round(statistics.median(times), 4),
+            "max_s": round(max(times), 4), "response_bytes": size}
 
     def claim_offers(self) -> None:
         a = self.args
@@ -498,6 +532,8 @@ class Bench:
             self.list_offers(a.offers)  # again, with leases in the way
             self.results["list"][-1]["note"] = (
                 f"after {min(a.claims, a.offers)} claims")
+            if a.node_list_runs:
+                self.list_nodes()
             self.activation()
             self.concurrent_list()
             self.phase("end")
@@ -521,7 +557,7 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
                               "HEAD"], capture_output=True, text=True,
                              check=False).stdout.strip()
         dirty = subprocess.run(["git", "-C", here, "status", "--porcelain",
-                                "--", "esi_leap"], capture_output=True,
+                                "--", ":/esi_leap"], capture_output=True,
                                text=True, check=False).stdout.strip()
     except OSError:
         rev, dirty = "", ""
@@ -552,13 +588,14 @@ def verdict(ok: bool) -> str:
 def print_table(res: dict[str, Any], env: dict[str, Any]) -> None:
     rows: list[tuple[str, str, str, str]] = []
     for row in res["offer_create"]:
-        target = f">{TARGETS['offer_create_rate']:.0f}/s"
+        goal = TARGETS["offer_create_rate"]
+        target = f">{goal:.0f}/s {verdict(row['rate_per_s'] > goal)}"
         rows.append((f"offer create, {row['label']} "
                      f"({row['count']}, from {row['offers_before']})",
                      f"{row['rate_per_s']:.0f}/s"
                      + (f" ({row['errors']} err)" if row["errors"] else ""),
                      PREDECESSOR["offer_create_rate"],
-                     f"{target} {verdict(row['rate_per_s'] > TARGETS['offer_create_rate'])}"))
+                     target))
     for row in res["claim"]:
         rows.append((f"claim, {row['label']} ({row['count']})",
                      f"{row['rate_per_s']:.0f}/s"
@@ -576,6 +613,12 @@ def print_table(res: dict[str, Any], env: dict[str, Any]) -> None:
                      f"{row['median_s']:.3f} s med / {row['p95_s']:.3f} p95, "
                      f"{row['response_bytes'] / 1e6:.2f} MB",
                      prev, goal))
+    if "list_nodes" in res:
+        n = res["list_nodes"]
+        rows.append((f"list {n['nodes_returned']} nodes (owner, "
+                     f"{n['offers_in_db']} offers)",
+                     f"{n['median_s']:.3f} s med / {n['max_s']:.3f} max, "
+                     f"{n['response_bytes'] / 1e6:.2f} MB", "", ""))
     for row in res["activation"]:
         if row["server_median_s"] is None:
             rows.append((f"start -> active, {row['label']}",
@@ -589,7 +632,9 @@ def print_table(res: dict[str, Any], env: dict[str, Any]) -> None:
                      f"{row['client_max_s']:.3f})"
                      + (f" ({row['errors']} err)" if row["errors"] else ""),
                      PREDECESSOR["activation"],
-                     f"<1 s {verdict(row['server_max_s'] < TARGETS['activation'] and not row['errors'])}"))
+                     "<1 s " + verdict(
+                         row["server_max_s"] < TARGETS["activation"]
+                         and not row["errors"])))
     c = res["concurrent_list"]
     rows.append((f"{c['clients']} clients listing, {c['seconds']:.0f} s",
                  f"{c['req_per_s']:.1f} req/s, {c['errors']} err/"
@@ -607,9 +652,11 @@ def print_table(res: dict[str, Any], env: dict[str, Any]) -> None:
     widths = [max(len(r[i]) for r in rows + [("metric", "esi-leap",
                                               "ESI-Leap 1.0", "target")])
               for i in range(4)]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     print()
-    print(f"esi-leap leasing benchmark -- {env['when']}, git {env['git']}, "
+    print(f"esi-leap leasing benchmark -- {env['when']}, git {env['git']}"
+          + (f", PATCHED: {env['patches']}" if env.get("patches") else "")
+          + ", "
           f"{env['cpus']} CPUs, load {env['loadavg_start']} -> "
           f"{env.get('loadavg_end')}")
     print(line.format("metric", "esi-leap", "ESI-Leap 1.0", "target"))
@@ -635,6 +682,9 @@ def main(argv: list[str] | None = None) -> int:
                                         "(comma separated, default 1000)")
     p.add_argument("--list-runs", type=int, default=10,
                    help="timed list requests per point, after one warm-up")
+    p.add_argument("--node-list-runs", type=int, default=3,
+                   help="timed GET /v1/nodes (owner) after the claims; 0 "
+                        "skips it")
     p.add_argument("--claims", type=int, default=500,
                    help="offers to claim (half sequential, half concurrent)")
     p.add_argument("--clients", type=int, default=4,
@@ -660,6 +710,10 @@ def main(argv: list[str] | None = None) -> int:
                         "write collapsed stacks here")
     p.add_argument("--py-spy", default="py-spy",
                    help="py-spy executable for --profile-dir")
+    p.add_argument("--patches",
+                   help="run benchmarks/patched_esi_leap.py with these "
+                        "candidate fixes (comma separated) instead of "
+                        "esi-leap")
     p.add_argument("--wrap", help="command prefix for the server, e.g. "
                                   "'py-spy record -o prof.svg --'")
     args = p.parse_args(argv)
@@ -668,8 +722,19 @@ def main(argv: list[str] | None = None) -> int:
 
     env = environment(args)
     env["args"] = vars(args)
-    srv = EsiLeapServer(wrap=args.wrap, keep=args.keep).start()
+    command, extra_env = None, {}
+    if args.patches:
+        command = [sys.executable, os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "patched_esi_leap.py")]
+        extra_env["ESI_LEAP_BENCH_PATCHES"] = args.patches
+        env["patches"] = args.patches
+    srv = EsiLeapServer(wrap=args.wrap, keep=args.keep, command=command,
+                        env=extra_env).start()
     print(f"esi-leap at {srv.url}, state in {srv.state_dir}", flush=True)
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         results = Bench(args, srv).run()
     finally:

@@ -21,6 +21,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -51,24 +52,30 @@ class EsiLeapServer:
     :param wrap: a command prefix, e.g. ``"py-spy record -o p.svg --"``,
         to run the server under a profiler.
     :param env: extra environment variables for the server.
+    :param command: the server command (default: ``esi-leap``).
     """
 
     def __init__(self, state_dir: str | None = None, port: int | None = None,
                  wrap: str | None = None, keep: bool = False,
                  env: dict[str, str] | None = None,
+                 command: list[str] | None = None,
                  start_timeout: float = 60.0) -> None:
         self._own_dir = state_dir is None
-        self.state_dir = state_dir or tempfile.mkdtemp(prefix="esi-leap-bench-")
+        self.state_dir = state_dir or tempfile.mkdtemp(
+            prefix="esi-leap-bench-")
         self.port = port or free_port()
         self.wrap = shlex.split(wrap) if wrap else []
         self.keep = keep
         self.extra_env = env or {}
+        self.command = command or _esi_leap_command()
         self.start_timeout = start_timeout
         self.url = ""
         self.proc: subprocess.Popen | None = None  # type: ignore[type-arg]
         self.creds: dict = {}  # type: ignore[type-arg]
         self.log_path = os.path.join(self.state_dir, "server.log")
         self._log = None
+        self._log_start = 0
+        self._stopping = False
 
     # -- life cycle -------------------------------------------------------
     def start(self) -> "EsiLeapServer":
@@ -83,8 +90,9 @@ class EsiLeapServer:
         env["PYTHONUNBUFFERED"] = "1"
         env.update(self.extra_env)
         self._log = open(self.log_path, "ab")
+        self._log_start = self._log.tell()
         self.proc = subprocess.Popen(
-            self.wrap + _esi_leap_command(), env=env, cwd=self.state_dir,
+            self.wrap + self.command, env=env, cwd=self.state_dir,
             stdout=self._log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + self.start_timeout
@@ -93,7 +101,7 @@ class EsiLeapServer:
                 raise RuntimeError(
                     f"esi-leap exited with {self.proc.returncode}; see "
                     f"{self.log_path}:\n{self._tail()}")
-            match = BANNER.search(self._tail(200_000))
+            match = BANNER.search(self._since_start())
             if match:
                 self.url = match.group(1).rstrip(".,")
                 if self._healthy():
@@ -115,6 +123,11 @@ class EsiLeapServer:
                 return bool(resp.status == 200)
         except OSError:
             return False
+
+    def _since_start(self) -> str:
+        with open(self.log_path, "rb") as f:
+            f.seek(self._log_start)
+            return f.read(200_000).decode("utf-8", "replace")
 
     def _tail(self, size: int = 4000) -> str:
         try:
@@ -140,7 +153,20 @@ class EsiLeapServer:
                 continue
         return root
 
+    def died(self) -> int | None:
+        """The exit code if the server exited on its own, else None."""
+        if self.proc is None or self._stopping:
+            return None
+        return self.proc.poll()
+
     def stop(self, timeout: float = 30.0) -> None:
+        code = self.died()
+        self._stopping = True
+        if code is not None:
+            # Keep the evidence: the state directory and its server.log.
+            self.keep = True
+            print(f"esi-leap exited by itself with {code}; its log is "
+                  f"{self.log_path}:\n{self._tail(3000)}", file=sys.stderr)
         if self.proc is not None and self.proc.poll() is None:
             try:
                 target = self.server_process()
