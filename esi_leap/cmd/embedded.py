@@ -130,9 +130,8 @@ Try it with curl:
 ["owner"]["password"])' {creds})
   curl -u owner:$PW {url}/v1/nodes
 
-or with the CLI (see README.md, "Five-minute walkthrough"):
-  export OS_AUTH_TYPE=http_basic OS_ENDPOINT={url}
-  export OS_USERNAME=owner OS_PASSWORD=$PW
+or with the CLI (in the same virtual environment; see README.md):
+  eval "$(esi-leap-demo-env owner)"
   openstack esi node list
 """
 
