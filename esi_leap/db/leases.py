@@ -140,6 +140,20 @@ def due_leases(kind: str, now: datetime.datetime,
         return list(session.scalars(stmt.limit(limit)))
 
 
+def next_change(now: datetime.datetime) -> datetime.datetime | None:
+    """The soonest future start of a lease to fulfil or end of a lease to
+    expire, so the manager can wake up right then."""
+    lease = models.Lease
+    with api.reader() as session:
+        start = session.scalar(sa.select(sa.func.min(lease.start_time)).where(
+            lease.status.in_((status.CREATED, status.WAIT_FULFILL)),
+            lease.start_time > now))
+        end = session.scalar(sa.select(sa.func.min(lease.end_time)).where(
+            lease.status == status.ACTIVE, lease.end_time > now))
+    times = [t for t in (start, end) if t is not None]
+    return min(times) if times else None
+
+
 def reserve(uuid: str, host: str, now: datetime.datetime,
             timeout: datetime.timedelta,
             statuses: Sequence[str]) -> models.Lease | None:

@@ -109,7 +109,22 @@ class Manager:
                 self.reconcile()
             except Exception:  # noqa: BLE001 - keep the loop alive
                 LOG.exception("Reconciler pass failed; retrying")
-            self.wake.wait(CONF.manager.reconcile_interval)
+            self.wake.wait(self.next_wait())
+
+    def next_wait(self) -> float:
+        """Seconds until the next pass: the reconcile interval, or less
+        when a lease starts or ends sooner."""
+        interval = float(CONF.manager.reconcile_interval)
+        try:
+            now = timeutils.utcnow()
+            upcoming = db_leases.next_change(now)
+        except Exception:  # noqa: BLE001 - the interval is the fallback
+            LOG.warning("Could not look up the next lease change",
+                        exc_info=True)
+            return interval
+        if upcoming is None:
+            return interval
+        return max(0.0, min(interval, (upcoming - now).total_seconds()))
 
     def reconcile(self) -> int:
         """Run one pass and wait for its work; return the items handled."""

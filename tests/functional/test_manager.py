@@ -220,3 +220,10 @@ def test_manager_and_api_do_not_wait_for_a_dead_broker(database):
 def test_no_transport_configured_by_default(database):
     from esi_leap.conf import CONF
     assert not CONF.transport_url
+
+
+def test_manager_wakes_when_the_next_lease_starts(node):
+    manager = service.Manager(host="timer")
+    assert manager.next_wait() == pytest.approx(1.0)
+    make_lease(node, 0.3 / 86400, 1)  # starts in 0.3 s
+    assert 0.0 < manager.next_wait() < 0.31
