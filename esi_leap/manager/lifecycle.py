@@ -8,6 +8,7 @@ visible wait status that the reconciler retries.
 """
 
 import datetime
+import time
 
 from oslo_log import log as logging
 
@@ -21,6 +22,9 @@ from esi_leap.drivers import resource_types
 from esi_leap.objects import status
 
 LOG = logging.getLogger(__name__)
+
+#: Longest wait, in seconds, before a failed lease is tried again.
+MAX_RETRY_DELAY = 60.0
 
 FULFILLABLE = (status.CREATED, status.WAIT_FULFILL)
 EXPIRABLE = (status.CREATED, status.ACTIVE, status.WAIT_FULFILL,
@@ -36,6 +40,26 @@ class Lifecycle:
 
     def __init__(self, host: str) -> None:
         self.host = host
+        #: lease uuid -> (failures so far, monotonic time of next attempt)
+        self._backoff: dict[str, tuple[int, float]] = {}
+
+    def may_try(self, uuid: str) -> bool:
+        """Whether a lease whose last attempt failed is due for another.
+
+        Failed leases are retried after 1, 2, 4 ... up to 60 seconds, so a
+        peer that stays down costs one attempt (and one warning) a minute
+        per lease instead of one per reconcile pass.
+        """
+        entry = self._backoff.get(uuid)
+        return entry is None or entry[1] <= time.monotonic()
+
+    def _failed(self, uuid: str) -> None:
+        failures = self._backoff.get(uuid, (0, 0.0))[0] + 1
+        delay = min(2.0 ** (failures - 1), MAX_RETRY_DELAY)
+        self._backoff[uuid] = (failures, time.monotonic() + delay)
+
+    def _succeeded(self, uuid: str) -> None:
+        self._backoff.pop(uuid, None)
 
     def _reserve(self, uuid: str,
                  statuses: tuple[str, ...]) -> models.Lease | None:
@@ -63,12 +87,14 @@ class Lifecycle:
                               lease.project_id)
         except Exception as exc:  # noqa: BLE001 - any failure is retried
             LOG.warning("Fulfilling lease %s failed: %s", lease.uuid, exc)
+            self._failed(lease.uuid)
             if db_leases.lease_transition(lease.uuid, FULFILLABLE,
                                           status.WAIT_FULFILL):
                 lease.status = status.WAIT_FULFILL
                 notify.record("esi_leap.lease.fulfill.error", lease,
                               level="error", reason=str(exc))
             return
+        self._succeeded(lease.uuid)
         if db_leases.lease_transition(lease.uuid, FULFILLABLE, status.ACTIVE,
                                       fulfill_time=now):
             lease.status, lease.fulfill_time = status.ACTIVE, now
@@ -101,11 +127,13 @@ class Lifecycle:
                 self._free_node(lease)
             except Exception as exc:  # noqa: BLE001 - retried next pass
                 LOG.warning("Ending lease %s failed: %s", lease.uuid, exc)
+                self._failed(lease.uuid)
                 if db_leases.lease_transition(lease.uuid, expected, waiting):
                     lease.status = waiting
                     notify.record("esi_leap.lease.delete.error", lease,
                                   level="error", reason=str(exc))
                 return
+            self._succeeded(lease.uuid)
             now = timeutils.utcnow()
             if db_leases.lease_transition(lease.uuid, expected, final,
                                           expire_time=now):

@@ -137,7 +137,8 @@ class Manager:
                              ("expire", self.lifecycle.expire),
                              ("fulfill", self.lifecycle.fulfill)):
             jobs += [(action, uuid) for uuid in
-                     db_leases.due_leases(kind, now, timeout, limit)]
+                     db_leases.due_leases(kind, now, timeout, limit)
+                     if self.lifecycle.may_try(uuid)]
         if CONF.manager.expiry_notice:
             notice = datetime.timedelta(seconds=CONF.manager.expiry_notice)
             jobs += [(self.lifecycle.warn_expiry, uuid) for uuid in

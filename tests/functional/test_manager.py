@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -91,11 +92,17 @@ def test_backend_failure_waits_and_retries(node, monkeypatch):
         raise RuntimeError("BMC unreachable")
 
     monkeypatch.setattr(backend, "set_lease", broken)
-    service.Manager(host="m1").reconcile()
+    manager = service.Manager(host="m1")
+    manager.reconcile()
     assert db_leases.lease_get(lease.uuid).status == "wait fulfill"
-    assert "esi_leap.lease.fulfill.error" in event_types(lease.uuid)
+    assert event_types(lease.uuid).count("esi_leap.lease.fulfill.error") == 1
+    # Backing off: the next pass does not try again at once.
+    manager.reconcile()
+    assert event_types(lease.uuid).count("esi_leap.lease.fulfill.error") == 1
     monkeypatch.setattr(backend, "set_lease", real)
-    service.Manager(host="m1").reconcile()
+    clock = [time.monotonic() + 1.5]
+    monkeypatch.setattr(lifecycle.time, "monotonic", lambda: clock[0])
+    manager.reconcile()
     assert db_leases.lease_get(lease.uuid).status == "active"
 
 
