@@ -24,7 +24,8 @@ from esi_leap.objects import windows
 def create(owner_id: str, lessee_id: str, resource_type: str,
            node: NodeInfo, body: dict[str, Any], as_lessee: bool,
            unlimited: bool, quota: int | None) -> models.Lease:
-    """Lease a node directly, or (``as_lessee``) sub-lease it.
+    """Lease a node directly, or (``as_lessee``) sub-lease it from the lease
+    that holds it (``node.lease_uuid``).
 
     :raises InvalidInput, Forbidden, TimeConflict, Conflict, QuotaExceeded:
     """
@@ -32,9 +33,6 @@ def create(owner_id: str, lessee_id: str, resource_type: str,
     end = body.get("end_time") or windows.default_lease_end(start)
     window = windows.checked(start, end)
     windows.check_max_length(window, unlimited)
-    if as_lessee and not node.lease_uuid:
-        raise exception.Conflict(
-            reason=f"node {node.uuid} is not held by a lease yet.")
     values = {
         "uuid": uuidutils.generate_uuid(), "name": body.get("name"),
         "project_id": lessee_id, "owner_id": owner_id,

@@ -22,7 +22,8 @@ from esi_leap.objects import windows
 def create(project_id: str, resource_type: str, node: NodeInfo,
            body: dict[str, Any], as_lessee: bool,
            quota: int | None) -> models.Offer:
-    """Offer a node, or (``as_lessee``) re-offer it inside the caller's lease.
+    """Offer a node, or (``as_lessee``) re-offer it inside the lease that
+    holds it (``node.lease_uuid``).
 
     :raises InvalidInput, TimeConflict, Conflict, QuotaExceeded:
     """
@@ -37,9 +38,6 @@ def create(project_id: str, resource_type: str, node: NodeInfo,
         "properties": body.get("properties") or {},
         "parent_lease_uuid": node.lease_uuid if as_lessee else None,
     }
-    if as_lessee and not node.lease_uuid:
-        raise exception.Conflict(
-            reason=f"node {node.uuid} is not held by a lease yet.")
     offer = booking.create_offer(values, quota=quota,
                                  event_type="esi_leap.offer.create")
     notify.send("esi_leap.offer.create", offer)

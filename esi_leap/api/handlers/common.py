@@ -45,6 +45,29 @@ def resolve_node(resource_type: str | None,
         return rtype, ident
 
 
+def node_to_book(ctx: esi_context.RequestContext, body: dict[str, Any],
+                 rule: str, admin: bool) -> tuple[str, NodeInfo, bool]:
+    """The resource type and node an offer or lease create names, and
+    whether the caller books it as its lessee (a sub-offer or sub-lease)
+    rather than as its owner or an admin.
+
+    :raises ResourceTypeUnknown, NodeNotFound:
+    :raises Forbidden: when the caller neither owns nor holds the node.
+    :raises Conflict: when the caller is the node's lessee but no lease
+        holds the node yet.
+    """
+    rtype, backend = backend_for(body.get("resource_type"))
+    node = backend.get_node(body["resource_uuid"])
+    policy.authorize(ctx, rule, node_target(node))
+    as_lessee = node.owner_id != ctx.project_id and not admin
+    if as_lessee and node.lessee_id != ctx.project_id:
+        raise exception.Forbidden(action=rule)
+    if as_lessee and not node.lease_uuid:
+        raise exception.Conflict(
+            reason=f"node {node.uuid} is not held by a lease yet.")
+    return rtype, node, as_lessee
+
+
 def node_target(node: NodeInfo) -> dict[str, str]:
     """The policy target of a node."""
     return {"node.owner": node.owner_id or "",

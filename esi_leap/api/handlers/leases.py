@@ -92,13 +92,9 @@ def create_lease(req: webob.Request) -> webob.Response:
     """POST /v1/leases"""
     ctx = r.context_of(req)
     body = common.parse_times(r.json_body(req, schemas.LEASE_CREATE))
-    rtype, backend = common.backend_for(body.get("resource_type"))
-    node = backend.get_node(body["resource_uuid"])
-    policy.authorize(ctx, lease_policy.CREATE, common.node_target(node))
     admin = lookup.is_lease_admin(ctx)
-    as_lessee = node.owner_id != ctx.project_id and not admin
-    if as_lessee and node.lessee_id != ctx.project_id:
-        raise exception.Forbidden(action=lease_policy.CREATE)
+    rtype, node, as_lessee = common.node_to_book(
+        ctx, body, lease_policy.CREATE, admin)
     lessee = projects.get_directory().resolve(body["project_id"],
                                               "project_id")
     lease = lease_ops.create(

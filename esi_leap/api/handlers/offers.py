@@ -80,13 +80,8 @@ def create_offer(req: webob.Request) -> webob.Response:
     """POST /v1/offers"""
     ctx = r.context_of(req)
     body = common.parse_times(r.json_body(req, schemas.OFFER_CREATE))
-    rtype, backend = common.backend_for(body.get("resource_type"))
-    node = backend.get_node(body["resource_uuid"])
-    policy.authorize(ctx, offer_policy.CREATE, common.node_target(node))
-    as_lessee = (node.owner_id != ctx.project_id
-                 and not lookup.is_offer_admin(ctx))
-    if as_lessee and node.lessee_id != ctx.project_id:
-        raise exception.Forbidden(action=offer_policy.CREATE)
+    rtype, node, as_lessee = common.node_to_book(
+        ctx, body, offer_policy.CREATE, lookup.is_offer_admin(ctx))
     if body.get("lessee_id"):
         body["lessee_id"] = projects.get_directory().resolve(
             body["lessee_id"], "lessee_id")
