@@ -103,5 +103,16 @@ class AmbiguousName(Conflict):
                "instead.")
 
 
+class NodeInMaintenance(Conflict):
+    msg_fmt = ("Node %(ident)s is in maintenance; it cannot be offered or "
+               "leased until it leaves maintenance.")
+
+
+class StepPending(EsiLeapException):
+    """A release step asked for a change that is still under way."""
+
+    msg_fmt = "%(step)s is still in progress: %(detail)s"
+
+
 class PeerUnavailable(EsiLeapException):
     msg_fmt = "%(peer)s did not answer: %(reason)s"

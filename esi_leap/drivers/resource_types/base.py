@@ -8,6 +8,7 @@ calls :meth:`NodeBackend.set_lease` and :meth:`NodeBackend.remove_lease`.
 
 import abc
 import dataclasses
+from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,6 +29,22 @@ class NodeInfo:
     target_provision_state: str | None = None
     target_power_state: str | None = None
     maintenance: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class ReleaseStep:
+    """One step of taking a node back from a lease and cleaning it.
+
+    ``run`` makes the step's change if it is still needed and returns what
+    it did (``None`` when there was nothing to do). It raises
+    :class:`~esi_leap.common.exception.StepPending` while a change it asked
+    for is still under way (the manager comes back later), and any other
+    exception when it failed. Steps are idempotent: after a failure the
+    manager runs them all again from the first.
+    """
+
+    name: str
+    run: Callable[[], str | None]
 
 
 class NodeBackend(abc.ABC):
@@ -66,3 +83,25 @@ class NodeBackend(abc.ABC):
         Manager only. Implementations clean the node as far as the backend
         allows (power off, undeploy, detach networks).
         """
+
+    def release_steps(self, node_uuid: str,
+                      lease_uuid: str) -> list[ReleaseStep]:
+        """The ordered steps that take the node back from ``lease_uuid``.
+
+        The manager runs them one by one and records each outcome as an
+        event. The default is a single step, :meth:`remove_lease`.
+        """
+        def remove() -> str:
+            self.remove_lease(node_uuid, lease_uuid)
+            return "lease removed from the node"
+        return [ReleaseStep("remove_lease", remove)]
+
+    def get_console(self, node_uuid: str) -> str | None:
+        """Where the node's serial console listens (``tcp://host:port``).
+
+        ``None`` when the node has no enabled console this backend knows.
+        :raises NodeNotFound: when there is no such node.
+        :raises PeerUnavailable: when the backend's service does not answer.
+        """
+        self.get_node(node_uuid)
+        return None
