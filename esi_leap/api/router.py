@@ -6,6 +6,7 @@ from collections.abc import Mapping
 import webob
 
 from esi_leap.api import errors
+from esi_leap.api.handlers import console_tokens
 from esi_leap.api.handlers import events
 from esi_leap.api.handlers import leases
 from esi_leap.api.handlers import nodes
@@ -29,6 +30,9 @@ ROUTES: Mapping[str, Mapping[str, Handler]] = {
                                "PATCH": nodes.update_node,
                                "DELETE": nodes.delete_node},
     "/v1/events": {"GET": events.list_events},
+    "/v1/console_auth_tokens": {"POST": console_tokens.create_token},
+    "/v1/console_auth_tokens/{node_uuid_or_name}": {
+        "DELETE": console_tokens.delete_tokens},
 }
 
 

@@ -12,14 +12,17 @@ from esi_leap.conf import auth
 from esi_leap.conf import database
 from esi_leap.conf import dummy_node
 from esi_leap.conf import embedded
+from esi_leap.conf import ironic
 from esi_leap.conf import keystone
 from esi_leap.conf import manager
 from esi_leap.conf import messaging
 from esi_leap.conf import notification
 from esi_leap.conf import quota
+from esi_leap.conf import serialconsoleproxy
 
 CONF = cfg.CONF
 
-for _module in (api, auth, database, dummy_node, embedded, keystone, manager,
-                messaging, notification, quota):
+for _module in (api, auth, database, dummy_node, embedded, ironic, keystone,
+                manager, messaging, notification, quota,
+                serialconsoleproxy):
     _module.register_opts(CONF)

@@ -9,6 +9,7 @@ import itertools
 from oslo_policy import policy
 
 from esi_leap.policies import base
+from esi_leap.policies import console
 from esi_leap.policies import event
 from esi_leap.policies import lease
 from esi_leap.policies import node
@@ -25,4 +26,5 @@ def list_rules() -> list[policy.RuleDefault]:
         node.list_rules(),
         event.list_rules(),
         quota.list_rules(),
+        console.list_rules(),
     ))

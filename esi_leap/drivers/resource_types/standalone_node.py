@@ -2,6 +2,10 @@
 
 Admins manage them with POST/PATCH/DELETE on ``/v1/nodes``; the embedded
 default seeds a few demo nodes of this type.
+
+A standalone node has a serial console when its properties hold
+``console_url`` (``tcp://host:port``, e.g. a socat that serves the BMC's
+serial-over-LAN); the console proxy connects there.
 """
 
 from collections.abc import Iterable
@@ -13,6 +17,9 @@ from esi_leap.drivers.resource_types.base import NodeBackend
 from esi_leap.drivers.resource_types.base import NodeInfo
 
 RESOURCE_TYPE = "standalone_node"
+
+#: The node property that says where the node's serial console listens.
+CONSOLE_PROPERTY = "console_url"
 
 
 def to_info(node: models.Node) -> NodeInfo:
@@ -65,3 +72,8 @@ class StandaloneNodeBackend(NodeBackend):
             {"lessee_id": None, "lease_uuid": None,
              "power_state": "power off", "provision_state": "available"},
             expected_lease=lease_uuid)
+
+    def get_console(self, node_uuid: str) -> str | None:
+        """The node's ``console_url`` property, if it has one."""
+        url = self.get_node(node_uuid).properties.get(CONSOLE_PROPERTY)
+        return str(url) if url else None
