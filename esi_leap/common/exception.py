@@ -116,3 +116,7 @@ class StepPending(EsiLeapException):
 
 class PeerUnavailable(EsiLeapException):
     msg_fmt = "%(peer)s did not answer: %(reason)s"
+
+
+class PeerError(PeerUnavailable):
+    msg_fmt = "%(peer)s answered with an error: %(reason)s"

@@ -50,7 +50,7 @@ def _enabled(level: str) -> bool:
 def payload(obj: models.Lease | models.Offer) -> dict[str, Any]:
     """The notification payload: the object's fields, times as strings."""
     fields = {c.name: getattr(obj, c.name) for c in obj.__table__.columns
-              if c.name not in ("reserved_by", "reserved_at",
+              if c.name not in ("reserved_by", "reserved_at", "end_request",
                                 "expiry_notice_time")}
     for key, value in fields.items():
         if hasattr(value, "isoformat"):

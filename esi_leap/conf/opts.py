@@ -8,6 +8,7 @@ from esi_leap.conf import api
 from esi_leap.conf import auth
 from esi_leap.conf import dummy_node
 from esi_leap.conf import embedded
+from esi_leap.conf import ironic
 from esi_leap.conf import keystone
 from esi_leap.conf import manager
 from esi_leap.conf import notification
@@ -18,7 +19,7 @@ from esi_leap.conf import serialconsoleproxy
 def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
     """Return our option groups, in alphabetical order of group."""
     result: list[tuple[str | None, Sequence[cfg.Opt]]] = []
-    for module in (auth, api, dummy_node, embedded, keystone, manager,
+    for module in (auth, api, dummy_node, embedded, ironic, keystone, manager,
                    notification, quota, serialconsoleproxy):
         result.extend(module.list_opts())
     return result

@@ -102,6 +102,12 @@ class Lease(Base):
     #: When the pre-expiry warning was sent for the current end time.
     expiry_notice_time: orm.Mapped[datetime.datetime | None] = (
         orm.mapped_column(UTCDateTime))
+    #: How a pending end was asked for: ``force`` (an admin force-ends the
+    #: lease: failed release steps are recorded and skipped) or ``error``
+    #: (its node or a project is gone: the lease ends in ``error``).
+    end_request: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    #: Why the lease is being ended, for ``end_request`` leases.
+    end_reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
 
 class Event(Base):

@@ -5,6 +5,13 @@ two managers never work on one lease; moves its status only through the
 transition table (compare-and-swap on ``status``); records an event for every
 move; and always releases the reservation. A failure leaves the lease in a
 visible wait status that the reconciler retries.
+
+Ending a lease runs the node backend's release steps in order (take the
+lessee's access away, power off, undeploy, ...), recording each outcome as
+an ``esi_leap.lease.release.<step>`` event. A step still under way makes the
+manager come back shortly; a failed step leaves the lease waiting and is
+retried with backoff, unless an admin force-ends the lease, in which case
+the failure is recorded and the next step runs.
 """
 
 import datetime
@@ -12,6 +19,7 @@ import time
 
 from oslo_log import log as logging
 
+from esi_leap.common import exception
 from esi_leap.common import notify
 from esi_leap.common import timeutils
 from esi_leap.conf import CONF
@@ -19,12 +27,16 @@ from esi_leap.db import leases as db_leases
 from esi_leap.db import models
 from esi_leap.db import offers as db_offers
 from esi_leap.drivers import resource_types
+from esi_leap.drivers.resource_types.base import NodeBackend
+from esi_leap.objects import lease as lease_obj
 from esi_leap.objects import status
 
 LOG = logging.getLogger(__name__)
 
 #: Longest wait, in seconds, before a failed lease is tried again.
 MAX_RETRY_DELAY = 60.0
+#: Wait, in seconds, before looking again at a release step under way.
+PENDING_DELAY = 1.0
 
 FULFILLABLE = (status.CREATED, status.WAIT_FULFILL)
 EXPIRABLE = (status.CREATED, status.ACTIVE, status.WAIT_FULFILL,
@@ -61,6 +73,11 @@ class Lifecycle:
     def _succeeded(self, uuid: str) -> None:
         self._backoff.pop(uuid, None)
 
+    def _pending(self, uuid: str) -> None:
+        """Come back soon, without counting a failure."""
+        failures = self._backoff.get(uuid, (0, 0.0))[0]
+        self._backoff[uuid] = (failures, time.monotonic() + PENDING_DELAY)
+
     def _reserve(self, uuid: str,
                  statuses: tuple[str, ...]) -> models.Lease | None:
         return db_leases.reserve(uuid, self.host, timeutils.utcnow(),
@@ -85,6 +102,9 @@ class Lifecycle:
             backend = resource_types.get_backend(lease.resource_type)
             backend.set_lease(lease.resource_uuid, lease.uuid,
                               lease.project_id)
+        except exception.NodeNotFound as exc:
+            self._node_gone(lease, FULFILLABLE, exc)
+            return
         except Exception as exc:  # noqa: BLE001 - any failure is retried
             LOG.warning("Fulfilling lease %s failed: %s", lease.uuid, exc)
             self._failed(lease.uuid)
@@ -108,7 +128,8 @@ class Lifecycle:
         self._end(uuid, EXPIRABLE, status.EXPIRED, status.WAIT_EXPIRE)
 
     def cancel(self, uuid: str) -> None:
-        """Finish a DELETE: free the node and mark the lease deleted."""
+        """Finish a DELETE, a force-end or an end on error: free the node
+        and mark the lease ``deleted`` (``error`` for an end on error)."""
         self._end(uuid, (status.WAIT_CANCEL,), status.DELETED,
                   status.WAIT_CANCEL)
 
@@ -117,19 +138,29 @@ class Lifecycle:
         lease = self._reserve(uuid, expected)
         if lease is None:
             return
+        if lease.end_request == lease_obj.ERROR:
+            final = status.ERROR
         try:
             if not self._end_children(lease):
                 LOG.info("Lease %s waits for its sub-leases to end",
                          lease.uuid)
                 return
-            notify.record("esi_leap.lease.delete.start", lease)
+            notify.record("esi_leap.lease.delete.start", lease,
+                          reason=lease.end_reason)
             try:
                 self._free_node(lease)
+            except exception.NodeNotFound as exc:
+                self._node_gone(lease, expected, exc)
+                return
+            except exception.StepPending as exc:
+                LOG.info("Lease %s: %s", lease.uuid, exc)
+                self._pending(lease.uuid)
+                self._move(lease, expected, waiting)
+                return
             except Exception as exc:  # noqa: BLE001 - retried next pass
                 LOG.warning("Ending lease %s failed: %s", lease.uuid, exc)
                 self._failed(lease.uuid)
-                if db_leases.lease_transition(lease.uuid, expected, waiting):
-                    lease.status = waiting
+                if self._move(lease, expected, waiting):
                     notify.record("esi_leap.lease.delete.error", lease,
                                   level="error", reason=str(exc))
                 return
@@ -138,9 +169,36 @@ class Lifecycle:
             if db_leases.lease_transition(lease.uuid, expected, final,
                                           expire_time=now):
                 lease.status, lease.expire_time = final, now
-                notify.record("esi_leap.lease.delete.end", lease)
+                notify.record("esi_leap.lease.delete.end", lease,
+                              level="error" if final == status.ERROR
+                              else "info", reason=lease.end_reason)
         finally:
             db_leases.release(uuid, self.host)
+
+    @staticmethod
+    def _move(lease: models.Lease, expected: tuple[str, ...],
+              new: str) -> bool:
+        """Move the lease to ``new`` unless it is there already; True if
+        it moved."""
+        if lease.status == new:
+            return False
+        moved = db_leases.lease_transition(lease.uuid, expected, new)
+        if moved:
+            lease.status = new
+        return moved
+
+    def _node_gone(self, lease: models.Lease, expected: tuple[str, ...],
+                   exc: exception.NodeNotFound) -> None:
+        """End a lease whose node no longer exists, in ``error``."""
+        self._succeeded(lease.uuid)
+        reason = (f"node {lease.resource_uuid} no longer exists in "
+                  f"{lease.resource_type}: {exc.message}")
+        now = timeutils.utcnow()
+        if db_leases.lease_transition(lease.uuid, expected, status.ERROR,
+                                      expire_time=now, end_reason=reason):
+            lease.status, lease.expire_time = status.ERROR, now
+            notify.record("esi_leap.lease.error", lease, level="error",
+                          reason=reason)
 
     def _end_children(self, lease: models.Lease) -> bool:
         """End sub-offers and sub-leases before the lease they came from.
@@ -163,16 +221,48 @@ class Lifecycle:
         return not still_open
 
     def _free_node(self, lease: models.Lease) -> None:
-        """Take the node back; a sub-lease hands it to its parent lease."""
+        """Take the node back; a sub-lease hands it to its parent lease.
+
+        :raises StepPending: while a release step is under way.
+        :raises NodeNotFound: when the node is gone.
+        """
         if lease.status == status.CREATED:
             return  # never fulfilled: the node was not touched
         backend = resource_types.get_backend(lease.resource_type)
-        backend.remove_lease(lease.resource_uuid, lease.uuid)
+        self._run_release_steps(backend, lease)
         if lease.parent_lease_uuid:
             parent = db_leases.lease_get(lease.parent_lease_uuid)
             if parent is not None and parent.status == status.ACTIVE:
                 backend.set_lease(lease.resource_uuid, parent.uuid,
                                   parent.project_id)
+
+    def _run_release_steps(self, backend: NodeBackend,
+                           lease: models.Lease) -> None:
+        """Run every release step, recording each outcome as an event.
+
+        A force-end records a failed (or stalled) step and goes on with
+        the next; otherwise the first failure stops the run.
+        """
+        force = lease.end_request == lease_obj.FORCE
+        for step in backend.release_steps(lease.resource_uuid, lease.uuid):
+            event = f"esi_leap.lease.release.{step.name}"
+            try:
+                outcome = step.run()
+            except exception.NodeNotFound:
+                raise
+            except exception.StepPending as exc:
+                if not force:
+                    raise
+                notify.record(event, lease, level="warning",
+                              reason=f"left under way (force-end): {exc}")
+                continue
+            except Exception as exc:  # noqa: BLE001 - recorded, then raised
+                notify.record(event, lease, level="error",
+                              reason=f"failed: {exc}")
+                if not force:
+                    raise
+                continue
+            notify.record(event, lease, reason=outcome)
 
     def expire_offer(self, offer: models.Offer) -> None:
         """End an offer (and its leases) whose end time has passed."""

@@ -96,3 +96,28 @@ def request_cancel(lease: models.Lease) -> None:
         kind="Lease", uuid=lease.uuid,
         status=current.status if current else "gone",
         expected=", ".join(status.LEASE_CAN_DELETE))
+
+
+#: ``end_request`` values: an admin's force-end, or an end because the
+#: lease's node or a project is gone.
+FORCE = "force"
+ERROR = "error"
+
+
+def request_end(lease: models.Lease, kind: str, reason: str) -> bool:
+    """Ask the manager to end a lease now, whatever its window.
+
+    ``kind`` is :data:`FORCE` (failed release steps are recorded and
+    skipped; the lease ends ``deleted``) or :data:`ERROR` (the lease ends
+    ``error``). Returns False when the lease has already ended.
+    """
+    if not db_leases.lease_transition(
+            lease.uuid, status.LEASE_CAN_END_NOW, status.WAIT_CANCEL,
+            end_request=kind, end_reason=reason):
+        return False
+    lease.status = status.WAIT_CANCEL
+    notify.record("esi_leap.lease.end_requested", lease,
+                  level="warning" if kind == ERROR else "info",
+                  reason=reason)
+    rpcapi.wake_manager()
+    return True

@@ -31,7 +31,7 @@ LEASE_TRANSITIONS: dict[str, frozenset[str]] = {
     WAIT_FULFILL: frozenset({ACTIVE, WAIT_FULFILL, EXPIRED, WAIT_EXPIRE,
                              WAIT_CANCEL, DELETED, ERROR}),
     ACTIVE: frozenset({EXPIRED, WAIT_EXPIRE, WAIT_CANCEL, DELETED, ERROR}),
-    WAIT_EXPIRE: frozenset({EXPIRED, WAIT_EXPIRE, ERROR}),
+    WAIT_EXPIRE: frozenset({EXPIRED, WAIT_EXPIRE, WAIT_CANCEL, ERROR}),
     WAIT_CANCEL: frozenset({DELETED, WAIT_CANCEL, ERROR}),
     ERROR: frozenset({WAIT_CANCEL, DELETED}),
     EXPIRED: frozenset(),
@@ -47,14 +47,18 @@ OFFER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 #: Leases in these statuses hold their window: they block other bookings,
-#: appear busy in availabilities, and count against quotas.
-LEASE_BOOKED = (CREATED, ACTIVE, WAIT_FULFILL, WAIT_EXPIRE, WAIT_CANCEL,
-                ERROR)
+#: appear busy in availabilities, and count against quotas. A lease in
+#: ``error`` has ended (its node or project is gone) and holds nothing.
+LEASE_BOOKED = (CREATED, ACTIVE, WAIT_FULFILL, WAIT_EXPIRE, WAIT_CANCEL)
 #: What ``GET /v1/leases`` shows when no status is asked for (ESI-Leap).
 LEASE_DEFAULT_LIST = (CREATED, ACTIVE, ERROR, WAIT_CANCEL, WAIT_EXPIRE,
                       WAIT_FULFILL)
 #: Leases a DELETE may cancel (ESI-Leap's LEASE_CAN_DELETE).
 LEASE_CAN_DELETE = (CREATED, ACTIVE, ERROR, WAIT_FULFILL)
+#: Leases an admin may force to end, or the manager may end because their
+#: node or a project is gone.
+LEASE_CAN_END_NOW = (CREATED, ACTIVE, ERROR, WAIT_FULFILL, WAIT_EXPIRE,
+                     WAIT_CANCEL)
 #: Leases whose node may carry the lease (the manager has to clean up).
 LEASE_MAY_HOLD_NODE = (ACTIVE, WAIT_FULFILL, WAIT_EXPIRE, WAIT_CANCEL, ERROR)
 

@@ -67,7 +67,7 @@ def test_fulfil_then_expire(node):
     assert event_types(lease.uuid) == [
         "esi_leap.lease.create", "esi_leap.lease.fulfill.start",
         "esi_leap.lease.fulfill.end", "esi_leap.lease.delete.start",
-        "esi_leap.lease.delete.end"]
+        "esi_leap.lease.release.remove_lease", "esi_leap.lease.delete.end"]
 
 
 def test_future_lease_waits_for_its_start(node):

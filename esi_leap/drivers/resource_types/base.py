@@ -89,8 +89,14 @@ class NodeBackend(abc.ABC):
         """The ordered steps that take the node back from ``lease_uuid``.
 
         The manager runs them one by one and records each outcome as an
-        event. The default is a single step, :meth:`remove_lease`.
+        event. The default is a single step, :meth:`remove_lease`, or none
+        when the node does not hold the lease.
+
+        :raises NodeNotFound: when there is no such node.
         """
+        if self.get_node(node_uuid).lease_uuid != lease_uuid:
+            return []
+
         def remove() -> str:
             self.remove_lease(node_uuid, lease_uuid)
             return "lease removed from the node"

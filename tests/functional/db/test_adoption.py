@@ -156,7 +156,8 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
 #: Columns esi-leap added to ESI-Leap 1.0's tables, all NULL when adopted.
 NEW_COLUMNS = {
     "offers": set(),
-    "leases": {"reserved_by", "reserved_at", "expiry_notice_time"},
+    "leases": {"reserved_by", "reserved_at", "expiry_notice_time",
+               "end_request", "end_reason"},
     "events": {"reason"},
     "console_auth_tokens": set(),
 }
