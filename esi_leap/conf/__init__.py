@@ -12,6 +12,7 @@ from esi_leap.conf import auth
 from esi_leap.conf import database
 from esi_leap.conf import dummy_node
 from esi_leap.conf import embedded
+from esi_leap.conf import ironic
 from esi_leap.conf import keystone
 from esi_leap.conf import manager
 from esi_leap.conf import messaging
@@ -21,6 +22,7 @@ from esi_leap.conf import serialconsoleproxy
 
 CONF = cfg.CONF
 
-for _module in (api, auth, database, dummy_node, embedded, keystone, manager,
-                messaging, notification, quota, serialconsoleproxy):
+for _module in (api, auth, database, dummy_node, embedded, ironic, keystone,
+                manager, messaging, notification, quota,
+                serialconsoleproxy):
     _module.register_opts(CONF)
