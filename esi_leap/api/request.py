@@ -86,6 +86,18 @@ def query(req: webob.Request, allowed: Iterable[str]) -> dict[str, str]:
     return params
 
 
+def bool_param(params: dict[str, str], name: str) -> bool:
+    """A true/false query parameter; False when absent.
+
+    :raises InvalidInput: for anything but true/false (any case), 1 or 0.
+    """
+    value = params.get(name, "false").lower()
+    if value not in ("true", "false", "1", "0"):
+        raise exception.InvalidInput(
+            reason=f"{name} must be true or false, not {params[name]!r}.")
+    return value in ("true", "1")
+
+
 def time_param(params: dict[str, str],
                name: str) -> datetime.datetime | None:
     """A time query parameter as aware UTC, or None when absent."""

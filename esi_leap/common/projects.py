@@ -31,6 +31,11 @@ class ProjectDirectory(abc.ABC):
     def id_of(self, name: str) -> str | None:
         """The id of the project with this name, or None."""
 
+    def exists(self, project_id: str) -> bool | None:
+        """Whether the project exists; None when this directory cannot
+        tell (projects are not registered anywhere)."""
+        return None
+
     def ancestors(self, project_id: str) -> list[str]:
         """Ids of the project's parents, nearest first (none by default)."""
         return []
@@ -117,6 +122,13 @@ class KeystoneDirectory(ProjectDirectory):
             name = project.get("name") if project else None
             self._remember("id:" + project_id, name)
         return name
+
+    def exists(self, project_id: str) -> bool:
+        """Whether Keystone knows the project (cached like its name).
+
+        :raises PeerUnavailable: when Keystone does not answer.
+        """
+        return self.name_of(project_id) is not None
 
     def id_of(self, name: str) -> str | None:
         found, project_id = self._cached("name:" + name)

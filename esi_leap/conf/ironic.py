@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+from oslo_config import types
 
 GROUP = "ironic"
 
@@ -18,7 +19,7 @@ opts = [
              "lessees)."),
     cfg.ListOpt(
         "release_steps", default=list(RELEASE_STEPS),
-        item_type=cfg.types.String(choices=RELEASE_STEPS),
+        item_type=types.String(choices=RELEASE_STEPS),
         help="What the manager does to a node when a lease ends, in this "
              "order, after taking the lessee away and before removing the "
              "lease marker: power_off (power the node off), undeploy "

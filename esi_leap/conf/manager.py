@@ -30,6 +30,12 @@ opts = [
         help="Seconds before a lease ends at which the manager records a "
              "``esi_leap.lease.expiry.warning`` event and notification. 0 "
              "disables the warning."),
+    cfg.IntOpt(
+        "peer_check_interval", default=60, min=0,
+        help="Seconds between two checks that the nodes and projects of "
+             "open leases still exist (in Ironic and Keystone). A lease "
+             "whose node or project is gone ends with status error and an "
+             "event that says why. 0 disables the check."),
     cfg.StrOpt(
         "rpc_topic", default="esi_leap.manager",
         help="oslo.messaging topic on which managers listen for wake-ups."),

@@ -234,6 +234,13 @@ def children(lease_uuid: str) -> tuple[list[models.Lease],
         return leases, offers
 
 
+def leases_in(statuses: Sequence[str]) -> list[models.Lease]:
+    """Every lease in one of ``statuses``."""
+    with api.reader() as session:
+        return list(session.scalars(sa.select(models.Lease).where(
+            models.Lease.status.in_(list(statuses)))))
+
+
 def leases_of_offer(offer_uuid: str,
                     statuses: Sequence[str]) -> list[models.Lease]:
     """The offer's leases in the given statuses."""

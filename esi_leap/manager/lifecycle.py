@@ -23,6 +23,7 @@ from esi_leap.common import exception
 from esi_leap.common import notify
 from esi_leap.common import timeutils
 from esi_leap.conf import CONF
+from esi_leap.db import console_tokens as db_console_tokens
 from esi_leap.db import leases as db_leases
 from esi_leap.db import models
 from esi_leap.db import offers as db_offers
@@ -230,6 +231,10 @@ class Lifecycle:
             return  # never fulfilled: the node was not touched
         backend = resource_types.get_backend(lease.resource_type)
         self._run_release_steps(backend, lease)
+        revoked = db_console_tokens.delete_for_node(lease.resource_uuid)
+        if revoked:
+            notify.record("esi_leap.lease.release.console_tokens", lease,
+                          reason=f"revoked {revoked} console token(s)")
         if lease.parent_lease_uuid:
             parent = db_leases.lease_get(lease.parent_lease_uuid)
             if parent is not None and parent.status == status.ACTIVE:

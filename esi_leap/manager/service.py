@@ -10,6 +10,7 @@ before anyone acts on it.
 
 import datetime
 import threading
+import time
 from collections.abc import Callable
 
 import futurist
@@ -18,9 +19,11 @@ from oslo_log import log as logging
 
 from esi_leap.common import timeutils
 from esi_leap.conf import CONF
+from esi_leap.db import console_tokens as db_console_tokens
 from esi_leap.db import leases as db_leases
 from esi_leap.db import offers as db_offers
 from esi_leap.manager import lifecycle
+from esi_leap.manager import peer_check
 from esi_leap.manager import rpcapi
 
 LOG = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ class Manager:
         self._pool = futurist.ThreadPoolExecutor(
             max_workers=CONF.manager.workers)
         self._rpc_server: oslo_messaging.MessageHandlingServer | None = None
+        self._next_housekeeping = 0.0
 
     def start(self) -> None:
         """Start the reconciler thread and, if configured, the RPC server.
@@ -145,6 +149,8 @@ class Manager:
                      db_leases.due_leases("notice", now, timeout, limit,
                                           notice=notice)]
         futures = [self._pool.submit(action, uuid) for action, uuid in jobs]
+        if self._housekeeping_due():
+            futures.append(self._pool.submit(self.housekeeping))
         for offer in db_offers.offers_due_to_expire(now, limit):
             futures.append(self._pool.submit(self.lifecycle.expire_offer,
                                              offer))
@@ -154,3 +160,16 @@ class Manager:
             except Exception:  # noqa: BLE001 - one failure must not stop all
                 LOG.exception("Manager work item failed")
         return len(futures)
+
+    def _housekeeping_due(self) -> bool:
+        interval = CONF.manager.peer_check_interval
+        if not interval or time.monotonic() < self._next_housekeeping:
+            return False
+        self._next_housekeeping = time.monotonic() + interval
+        return True
+
+    def housekeeping(self) -> None:
+        """The slow periodic work: end leases whose node or project is
+        gone, and forget expired console tokens."""
+        peer_check.check()
+        db_console_tokens.delete_expired(int(time.time()))

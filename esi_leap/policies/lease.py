@@ -12,6 +12,7 @@ GET = PREFIX % "get"
 GET_ALL = PREFIX % "get_all"
 UPDATE = PREFIX % "update"
 DELETE = PREFIX % "delete"
+FORCE_END = PREFIX % "force_end"
 
 COLLECTION_PATH = "/v1/leases"
 LEASE_PATH = "/v1/leases/{lease_ident}"
@@ -69,6 +70,17 @@ rules = [
                    f" or {base.LEASE_LESSEE_MEMBER}"),
         description="Cancel a lease, as its owner or its lessee.",
         operations=[{"path": LEASE_PATH, "method": "DELETE"}],
+        scope_types=base.SCOPE_TYPES,
+    ),
+    policy.DocumentedRuleDefault(
+        name=FORCE_END,
+        check_str=base.ADMIN,
+        description="Force a lease to end now (DELETE with force=true), "
+                    "whatever its status: the manager records release "
+                    "steps that fail and goes on, instead of waiting for "
+                    "them to succeed.",
+        operations=[{"path": LEASE_PATH + "?force=true",
+                     "method": "DELETE"}],
         scope_types=base.SCOPE_TYPES,
     ),
 ]

@@ -14,6 +14,7 @@ from esi_leap.common import timeutils
 from esi_leap.conf import CONF
 from esi_leap.db import leases as db_leases
 from esi_leap.objects import lease as lease_ops
+from esi_leap.objects import status
 from esi_leap.policies import lease as lease_policy
 
 LIST_PARAMS = frozenset({
@@ -120,9 +121,25 @@ def update_lease(req: webob.Request) -> webob.Response:
 
 
 def delete_lease(req: webob.Request) -> webob.Response:
-    """DELETE /v1/leases/{lease_ident}"""
+    """DELETE /v1/leases/{lease_ident}[?force=true]
+
+    With ``force=true`` an admin ends the lease whatever its status; the
+    manager records release steps that fail and goes on.
+    """
     ctx = r.context_of(req)
+    force = r.bool_param(r.query(req, ("force",)), "force")
     lease = lookup.find_lease(ctx, req.urlvars["lease_ident"])
-    policy.authorize(ctx, lease_policy.DELETE, lookup.lease_target(lease))
-    lease_ops.request_cancel(lease)
+    target = lookup.lease_target(lease)
+    policy.authorize(ctx, lease_policy.DELETE, target)
+    if not force:
+        lease_ops.request_cancel(lease)
+        return r.respond(None)
+    policy.authorize(ctx, lease_policy.FORCE_END, target)
+    if not lease_ops.request_end(
+            lease, lease_ops.FORCE,
+            f"force-ended by user {ctx.user_id} of project "
+            f"{ctx.project_id}"):
+        raise exception.WrongStatus(
+            kind="Lease", uuid=lease.uuid, status=lease.status,
+            expected=", ".join(status.LEASE_CAN_END_NOW))
     return r.respond(None)

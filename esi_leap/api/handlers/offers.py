@@ -82,6 +82,8 @@ def create_offer(req: webob.Request) -> webob.Response:
     body = common.parse_times(r.json_body(req, schemas.OFFER_CREATE))
     rtype, node, as_lessee = common.node_to_book(
         ctx, body, offer_policy.CREATE, lookup.is_offer_admin(ctx))
+    if node.maintenance:
+        raise exception.NodeInMaintenance(ident=node.uuid)
     if body.get("lessee_id"):
         body["lessee_id"] = projects.get_directory().resolve(
             body["lessee_id"], "lessee_id")

@@ -197,7 +197,8 @@ class _Cache:
 
     @staticmethod
     def _fresh(stamp: float) -> bool:
-        return time.monotonic() - stamp < CONF.ironic.node_cache_ttl
+        ttl: int = CONF.ironic.node_cache_ttl
+        return time.monotonic() - stamp < ttl
 
     def node(self, ident: str) -> NodeInfo | None:
         with self._lock:
@@ -319,9 +320,10 @@ class IronicNodeBackend(NodeBackend):
                              release.remove_lease_marker)]
         return [ReleaseStep(s.name, self._forgetting(s.run)) for s in steps]
 
-    def _forgetting(self, run: Callable[[], str]) -> Callable[[], str]:
+    def _forgetting(self, run: Callable[[], str | None]
+                    ) -> Callable[[], str | None]:
         """``run``, then drop cached reads: the node has changed."""
-        def wrapped() -> str:
+        def wrapped() -> str | None:
             try:
                 return run()
             finally:

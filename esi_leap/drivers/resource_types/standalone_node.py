@@ -61,6 +61,8 @@ class StandaloneNodeBackend(NodeBackend):
 
     def set_lease(self, node_uuid: str, lease_uuid: str,
                   lessee_id: str) -> None:
+        if self.get_node(node_uuid).maintenance:
+            raise exception.NodeInMaintenance(ident=node_uuid)
         if not db_nodes.node_update(node_uuid, {"lessee_id": lessee_id,
                                                 "lease_uuid": lease_uuid}):
             raise exception.NodeNotFound(ident=node_uuid,
