@@ -37,14 +37,29 @@ def list_nodes(req: webob.Request) -> webob.Response:
     owner = params.get("owner")
     lessee = params.get("lessee")
     rtype, backend = common.backend_for(None)
-    nodes = backend.list_nodes(
-        owner_id=directory.resolve(owner, "owner") if owner else None,
-        lessee_id=directory.resolve(lessee, "lessee") if lessee else None,
-        resource_class=params.get("resource_class"))
-    if not policy.check(ctx, node_policy.NODE_ADMIN, {}):
+    owner_id = directory.resolve(owner, "owner") if owner else None
+    lessee_id = directory.resolve(lessee, "lessee") if lessee else None
+    resource_class = params.get("resource_class")
+    admin = policy.check(ctx, node_policy.NODE_ADMIN, {})
+    if admin or owner_id or lessee_id:
+        nodes = backend.list_nodes(owner_id=owner_id, lessee_id=lessee_id,
+                                   resource_class=resource_class)
+    else:
+        # Ask the backend (Ironic) for this project's nodes only.
+        nodes = _unique(
+            backend.list_nodes(owner_id=ctx.project_id,
+                               resource_class=resource_class)
+            + backend.list_nodes(lessee_id=ctx.project_id,
+                                 resource_class=resource_class))
+    if not admin:
         nodes = [n for n in nodes
                  if ctx.project_id in (n.owner_id, n.lessee_id)]
     return r.respond({"nodes": nodes_view(rtype, nodes)})
+
+
+def _unique(nodes: list[NodeInfo]) -> list[NodeInfo]:
+    """``nodes`` without repeats, in their first order."""
+    return list({n.uuid: n for n in nodes}.values())
 
 
 def nodes_view(resource_type: str,
