@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import Any
 
+from oslo_log import log as logging
+
 from esi_leap.common import exception
 from esi_leap.common import projects
 from esi_leap.common import timeutils
@@ -18,6 +20,8 @@ from esi_leap.db import offers as db_offers
 from esi_leap.drivers import resource_types
 from esi_leap.drivers.resource_types.base import NodeInfo
 from esi_leap.objects import status
+
+LOG = logging.getLogger(__name__)
 
 fmt = timeutils.format_time
 
@@ -74,7 +78,15 @@ def _nodes_of(items: Iterable[models.Offer | models.Lease]
             backend = resource_types.get_backend(rtype)
         except exception.ResourceTypeUnknown:
             continue
-        for uuid, node in backend.get_nodes(uuids).items():
+        try:
+            nodes = backend.get_nodes(uuids)
+        except exception.PeerUnavailable as exc:
+            # Offers and leases live in our database: show them without
+            # their node's name and class rather than not at all.
+            LOG.warning("Showing %s offers/leases without node details: "
+                        "%s", rtype, exc.message)
+            continue
+        for uuid, node in nodes.items():
             found[(rtype, uuid)] = node
     return found
 
