@@ -15,10 +15,13 @@ no console, 502 for a console address the proxy cannot use, 503 when the
 backend does not answer. The log says why, never with the token.
 
 After the handshake the proxy connects to the console and copies bytes both
-ways until either side closes (or ``[serialconsoleproxy] timeout`` seconds
-pass): console output goes to the client in binary frames; the client's
-binary and text frames (text as UTF-8) go to the console. Each connection
-has two threads; the websockets library's threading server accepts them.
+ways until either side closes, ``[serialconsoleproxy] timeout`` seconds
+pass, or the node changes hands (its lessee or lease is no longer the one it
+had when the connection opened: the lease ended, so the former lessee loses
+its open console too; checked every few seconds). Console output goes to
+the client in binary frames; the client's binary and text frames (text as
+UTF-8) go to the console. Each connection has two threads; the websockets
+library's threading server accepts them.
 """
 
 import dataclasses
@@ -54,13 +57,18 @@ _WS_LOG.setLevel(std_logging.INFO)
 #: Seconds allowed for the TCP connection to a node's console.
 CONNECT_TIMEOUT = 10.0
 
+#: Seconds between two checks that an open connection's node is still held
+#: by the same lease (a connection ends with the lease that allowed it).
+HOLDER_CHECK_INTERVAL = 5.0
+
 #: Largest chunk read from a console at once.
 READ_SIZE = 65536
 
 _ENDINGS = {"client": "the client closed it",
             "console": "the console closed it",
             "timeout": "the time limit was reached",
-            "shutdown": "the proxy is shutting down"}
+            "shutdown": "the proxy is shutting down",
+            "revoked": "the node's lease changed"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +78,8 @@ class ConsoleTarget:
     node_uuid: str
     host: str
     port: int
+    #: Who held the node when the connection opened: (lessee, lease).
+    holder: tuple[str | None, str | None] = (None, None)
 
 
 class Refusal(Exception):
@@ -121,6 +131,7 @@ def authorise(path: str, backend: NodeBackend) -> ConsoleTarget:
         raise Refusal(http.HTTPStatus.FORBIDDEN,
                       "The console token is wrong, expired or revoked.")
     try:
+        node = backend.get_node(node_uuid)
         url = backend.get_console(node_uuid)
     except exception.NodeNotFound:
         raise Refusal(http.HTTPStatus.NOT_FOUND,
@@ -137,24 +148,48 @@ def authorise(path: str, backend: NodeBackend) -> ConsoleTarget:
         raise Refusal(http.HTTPStatus.BAD_GATEWAY,
                       f"Node {node_uuid}'s console address is not "
                       "tcp://host:port.") from None
-    return ConsoleTarget(node_uuid=node_uuid, host=host, port=port)
+    return ConsoleTarget(node_uuid=node_uuid, host=host, port=port,
+                         holder=(node.lessee_id, node.lease_uuid))
+
+
+def holder_watch(backend: NodeBackend,
+                 target: ConsoleTarget) -> Callable[[], bool]:
+    """A check that the node is still held as when the connection opened.
+
+    False once the node's lessee or lease changed (its lease ended, or the
+    owner's unleased node was leased out) or the node is gone; True while
+    the backend does not answer (an outage cuts no console).
+    """
+    def still_held() -> bool:
+        try:
+            node = backend.get_node(target.node_uuid)
+        except exception.NodeNotFound:
+            return False
+        except exception.PeerUnavailable:
+            return True
+        return (node.lessee_id, node.lease_uuid) == target.holder
+    return still_held
 
 
 class Bridge:
     """Copies bytes between one websocket and one console socket."""
 
     def __init__(self, ws: ws_server.ServerConnection, console: socket.socket,
-                 timeout: float | None) -> None:
+                 timeout: float | None,
+                 still_allowed: Callable[[], bool] | None = None,
+                 watch_interval: float = 5.0) -> None:
         self.ws = ws
         self.console = console
         self.deadline = (None if timeout is None
                          else time.monotonic() + timeout)
+        self.still_allowed = still_allowed
+        self.watch_interval = watch_interval
         self.ended_by: str | None = None
         self._lock = threading.Lock()
 
     def run(self) -> str:
         """Copy until one side closes; return what ended it: ``client``,
-        ``console``, ``timeout`` or ``shutdown``."""
+        ``console``, ``timeout``, ``revoked`` or ``shutdown``."""
         reader = threading.Thread(target=self._console_to_client,
                                   name="console-reader", daemon=True)
         reader.start()
@@ -176,15 +211,21 @@ class Bridge:
             return False
 
     def _client_to_console(self) -> None:
+        next_check = time.monotonic() + self.watch_interval
         while True:
-            remaining = (None if self.deadline is None
-                         else self.deadline - time.monotonic())
-            if remaining is not None and remaining <= 0:
+            now = time.monotonic()
+            if self.deadline is not None and now >= self.deadline:
                 if self._end("timeout"):
                     self.ws.close(1000, "console session time limit reached")
                 return
+            if self.still_allowed is not None and now >= next_check:
+                if not self.still_allowed():
+                    if self._end("revoked"):
+                        self.ws.close(1008, "the node's lease changed")
+                    return
+                next_check = now + self.watch_interval
             try:
-                message = self.ws.recv(timeout=remaining)
+                message = self.ws.recv(timeout=self._wait(now, next_check))
             except TimeoutError:
                 continue
             except ws_exceptions.ConnectionClosed as closed:
@@ -198,6 +239,13 @@ class Bridge:
             except OSError:
                 self._end("console")
                 return
+
+    def _wait(self, now: float, next_check: float) -> float | None:
+        """How long the next receive may block."""
+        ends = [t for t in (self.deadline, next_check if
+                            self.still_allowed is not None else None)
+                if t is not None]
+        return max(0.0, min(ends) - now) if ends else None
 
     def _console_to_client(self) -> None:
         while True:
@@ -239,11 +287,15 @@ class ConsoleProxy:
         0 or less for no limit.
     :param backend: where nodes' consoles are; default the backend of
         ``[api] default_resource_type``, looked up per connection.
+    :param watch_interval: seconds between two checks that an open
+        connection's node is still held by the same lease.
     """
 
     def __init__(self, host: str, port: int, timeout: float | None = None,
-                 backend: Callable[[], NodeBackend] | None = None) -> None:
+                 backend: Callable[[], NodeBackend] | None = None,
+                 watch_interval: float = HOLDER_CHECK_INTERVAL) -> None:
         self.timeout = timeout if timeout and timeout > 0 else None
+        self.watch_interval = watch_interval
         self._backend = backend or _default_backend
         self._server = ws_server.serve(
             self._handle, host, port, process_request=self._check,
@@ -315,7 +367,9 @@ class ConsoleProxy:
         console.settimeout(None)
         LOG.info("Console connection from %(peer)s to node %(node)s opened",
                  {"peer": peer, "node": target.node_uuid})
-        ended_by = Bridge(connection, console, self.timeout).run()
+        watch = holder_watch(self._backend(), target)
+        ended_by = Bridge(connection, console, self.timeout, watch,
+                          self.watch_interval).run()
         LOG.info("Console connection from %(peer)s to node %(node)s closed "
                  "(%(why)s)", {"peer": peer, "node": target.node_uuid,
                                "why": _ENDINGS.get(ended_by, ended_by)})

@@ -102,7 +102,8 @@ class FakeConsole:
 @contextlib.contextmanager
 def running_proxy(timeout: float | None = None
                   ) -> Iterator[console_proxy.ConsoleProxy]:
-    proxy = console_proxy.ConsoleProxy("127.0.0.1", 0, timeout=timeout)
+    proxy = console_proxy.ConsoleProxy("127.0.0.1", 0, timeout=timeout,
+                                       watch_interval=0.2)
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
     try:
@@ -305,6 +306,52 @@ def test_token_revoked_at_lease_end_refused(client, proxy, console,
         read_until(ws, BANNER)
     assert db_tokens.delete_for_node(console_node) == 1
     assert refused_status(url_for(proxy, token["access_url"])) == 403
+
+
+def test_lease_end_revokes_tokens_and_cuts_open_console(client, proxy,
+                                                        console,
+                                                        console_node):
+    """The real lease end: owner deletes the lease, the manager frees the
+    node (and calls ``delete_for_node``)."""
+    from esi_leap.db import leases as db_leases
+    from esi_leap.manager import service
+    lease = client.as_(OWNER).post("/v1/leases", {
+        "resource_uuid": console_node, "project_id": LESSEE}).json
+    manager = service.Manager(host="test")
+    manager.reconcile()
+    token = get_token(client, console_node, project=LESSEE)
+    ws = connect(proxy, token["access_url"])
+    read_until(ws, BANNER)
+    assert client.as_(OWNER).delete(
+        f"/v1/leases/{lease['uuid']}").status_code == 200
+    it_server.wait_until(
+        lambda: manager.reconcile() is not None and db_leases.lease_get(
+            lease["uuid"]).status == "deleted", TIMEOUT, what="lease end")
+    with pytest.raises(ws_exceptions.ConnectionClosed) as info:
+        while True:
+            ws.recv(timeout=TIMEOUT)
+    assert info.value.rcvd is not None and info.value.rcvd.code == 1008
+    assert refused_status(url_for(proxy, token["access_url"])) == 403
+    # The owner has its node back, and its console.
+    owner_token = get_token(client, console_node)
+    with connect(proxy, owner_token["access_url"]) as ws:
+        read_until(ws, BANNER)
+
+
+def test_owner_console_cut_when_node_is_leased_out(client, proxy, console,
+                                                   console_node):
+    from esi_leap.manager import service
+    token = get_token(client, console_node)
+    ws = connect(proxy, token["access_url"])
+    read_until(ws, BANNER)
+    client.as_(OWNER).post("/v1/leases", {"resource_uuid": console_node,
+                                          "project_id": LESSEE})
+    service.Manager(host="test").reconcile()
+    with pytest.raises(ws_exceptions.ConnectionClosed) as info:
+        while True:
+            ws.recv(timeout=TIMEOUT)
+    assert info.value.rcvd is not None and info.value.rcvd.code == 1008
+    assert "lease changed" in info.value.rcvd.reason
 
 
 def test_node_without_console_refused_with_reason(client, proxy, node):
