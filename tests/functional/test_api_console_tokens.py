@@ -276,6 +276,21 @@ def test_access_url_replaces_wildcard_by_request_host(client, node):
         f"ws://esi.example.org:6083/?token={body['token']}")
 
 
+@pytest.mark.parametrize("host_address,host_header,expected", [
+    ("0.0.0.0", "[2001:db8::1]:7777", "ws://[2001:db8::1]:6083/"),
+    ("::", "10.1.2.3", "ws://10.1.2.3:6083/"),
+    ("2001:db8::5", "esi.example.org", "ws://[2001:db8::5]:6083/"),
+])
+def test_access_url_hosts(client, node, host_address, host_header,
+                          expected):
+    helpers.override("host_address", host_address,
+                     group="serialconsoleproxy")
+    body = client.as_(OWNER).post(
+        PATH, {"node_uuid_or_name": node},
+        headers={"Host": host_header}).json
+    assert body["access_url"] == f"{expected}?token={body['token']}"
+
+
 @pytest.mark.parametrize("public,expected", [
     ("wss://console.example.com", "wss://console.example.com/?token="),
     ("wss://gw.example.com:8443/console/",
