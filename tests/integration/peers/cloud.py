@@ -278,6 +278,17 @@ class Cloud:
         from keystoneauth1.identity import v3
         return session.Session(auth=v3.Password(**self._auth(user)))
 
+    def ironic_api(self, user: User,
+                   api_version: str = IRONIC_RAW_VERSION) -> Any:
+        """A keystoneauth Adapter on Ironic as ``user`` for raw REST
+        calls (``.get('/v1/nodes', raise_exc=False)``), sending
+        ``api_version`` as the microversion (default: Ironic 39's
+        newest)."""
+        from keystoneauth1 import adapter
+        return adapter.Adapter(
+            self.session(user), endpoint_override=self.ironic_url,
+            default_microversion=api_version, service_type="baremetal")
+
     def cli_env(self, user: User) -> dict[str, str]:
         """``os.environ`` without any ``OS_*`` variable, plus the
         ``OS_*`` variables that log the ``openstack`` CLI in as
