@@ -129,7 +129,8 @@ def test_openstack_cli_environment(cloud: Cloud,
         env=env, capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     listed = json.loads(out.stdout)
-    assert [n.get("UUID", n.get("uuid")) for n in listed] == [world["a_node"]], listed
+    uuids = [n.get("UUID", n.get("uuid")) for n in listed]
+    assert uuids == [world["a_node"]], listed
 
 
 def test_lease_endpoint_in_catalog(cloud: Cloud) -> None:

@@ -14,11 +14,10 @@ import json
 import sys
 import warnings
 
-from oslo_config import cfg
-from oslo_policy import _parser
-
 import ironic.conf  # noqa: F401 - registers Ironic's options
 from ironic.common import policy
+from oslo_config import cfg
+from oslo_policy import _parser
 
 
 def main() -> None:
