@@ -193,7 +193,8 @@ def lease_view(lease: models.Lease, enricher: Enricher) -> dict[str, Any]:
 
 
 def event_view(event: models.Event) -> dict[str, Any]:
-    """One event as ESI-Leap shows it."""
+    """One event as ESI-Leap shows it, plus why it happened (``reason``,
+    null for most events)."""
     return {
         "id": event.id, "event_type": event.event_type,
         "event_time": fmt(event.event_time),
@@ -201,4 +202,5 @@ def event_view(event: models.Event) -> dict[str, Any]:
         "resource_type": event.resource_type,
         "resource_uuid": event.resource_uuid,
         "lessee_id": event.lessee_id, "owner_id": event.owner_id,
+        "reason": event.reason,
     }

@@ -8,6 +8,7 @@ directory answers both ways and caches what Keystone says.
 import abc
 import threading
 import time
+import urllib.parse
 from typing import Any
 
 from oslo_log import log as logging
@@ -91,8 +92,11 @@ class KeystoneDirectory(ProjectDirectory):
 
     def _get(self, path: str) -> dict:  # type: ignore[type-arg]
         try:
+            # Paths are relative to Keystone's v3 API, whether the catalog
+            # names a versioned endpoint or not.
             response = self._client().get(
-                path, timeout=CONF.api.peer_timeout, raise_exc=False)
+                path, timeout=CONF.api.peer_timeout, raise_exc=False,
+                endpoint_filter={"version": (3, 0)})
         except Exception as exc:  # keystoneauth raises many kinds
             raise exception.PeerUnavailable(peer="Keystone",
                                             reason=str(exc)) from None
@@ -118,7 +122,7 @@ class KeystoneDirectory(ProjectDirectory):
     def name_of(self, project_id: str) -> str | None:
         found, name = self._cached("id:" + project_id)
         if not found:
-            project = self._get(f"/v3/projects/{project_id}").get("project")
+            project = self._get(f"/projects/{project_id}").get("project")
             name = project.get("name") if project else None
             self._remember("id:" + project_id, name)
         return name
@@ -126,14 +130,28 @@ class KeystoneDirectory(ProjectDirectory):
     def exists(self, project_id: str) -> bool:
         """Whether Keystone knows the project (cached like its name).
 
-        :raises PeerUnavailable: when Keystone does not answer.
+        A project is only called missing when the same look-up finds the
+        service user's own project, so a misconfiguration is never taken
+        for a deletion.
+
+        :raises PeerUnavailable: when Keystone does not answer, or cannot
+            find even the service user's own project.
         """
-        return self.name_of(project_id) is not None
+        if self.name_of(project_id) is not None:
+            return True
+        own = self._client().get_project_id()
+        if not own or self.name_of(own) is None:
+            raise exception.PeerUnavailable(
+                peer="Keystone",
+                reason="project look-ups find not even the [keystone] "
+                       "service user's own project; check [keystone]")
+        return False
 
     def id_of(self, name: str) -> str | None:
         found, project_id = self._cached("name:" + name)
         if not found:
-            projects = self._get(f"/v3/projects?name={name}").get(
+            projects = self._get(
+                f"/projects?name={urllib.parse.quote(name)}").get(
                 "projects", [])
             project_id = projects[0]["id"] if len(projects) == 1 else None
             self._remember("name:" + name, project_id)

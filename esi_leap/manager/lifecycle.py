@@ -55,6 +55,9 @@ class Lifecycle:
         self.host = host
         #: lease uuid -> (failures so far, monotonic time of next attempt)
         self._backoff: dict[str, tuple[int, float]] = {}
+        #: lease uuid -> release steps whose outcome is recorded already,
+        #: so polling a step under way adds no events.
+        self._recorded: dict[str, set[str]] = {}
 
     def may_try(self, uuid: str) -> bool:
         """Whether a lease whose last attempt failed is due for another.
@@ -116,6 +119,8 @@ class Lifecycle:
                               level="error", reason=str(exc))
             return
         self._succeeded(lease.uuid)
+        # Console tokens made before the node changed hands are void.
+        db_console_tokens.delete_for_node(lease.resource_uuid)
         if db_leases.lease_transition(lease.uuid, FULFILLABLE, status.ACTIVE,
                                       fulfill_time=now):
             lease.status, lease.fulfill_time = status.ACTIVE, now
@@ -146,8 +151,10 @@ class Lifecycle:
                 LOG.info("Lease %s waits for its sub-leases to end",
                          lease.uuid)
                 return
-            notify.record("esi_leap.lease.delete.start", lease,
-                          reason=lease.end_reason)
+            if lease.uuid not in self._recorded:
+                notify.record("esi_leap.lease.delete.start", lease,
+                              reason=lease.end_reason)
+                self._recorded[lease.uuid] = set()
             try:
                 self._free_node(lease)
             except exception.NodeNotFound as exc:
@@ -166,6 +173,7 @@ class Lifecycle:
                                   level="error", reason=str(exc))
                 return
             self._succeeded(lease.uuid)
+            self._recorded.pop(lease.uuid, None)
             now = timeutils.utcnow()
             if db_leases.lease_transition(lease.uuid, expected, final,
                                           expire_time=now):
@@ -192,6 +200,7 @@ class Lifecycle:
                    exc: exception.NodeNotFound) -> None:
         """End a lease whose node no longer exists, in ``error``."""
         self._succeeded(lease.uuid)
+        self._recorded.pop(lease.uuid, None)
         reason = (f"node {lease.resource_uuid} no longer exists in "
                   f"{lease.resource_type}: {exc.message}")
         now = timeutils.utcnow()
@@ -249,6 +258,7 @@ class Lifecycle:
         the next; otherwise the first failure stops the run.
         """
         force = lease.end_request == lease_obj.FORCE
+        recorded = self._recorded.setdefault(lease.uuid, set())
         for step in backend.release_steps(lease.resource_uuid, lease.uuid):
             event = f"esi_leap.lease.release.{step.name}"
             try:
@@ -267,7 +277,10 @@ class Lifecycle:
                 if not force:
                     raise
                 continue
-            notify.record(event, lease, reason=outcome)
+            if step.name not in recorded:
+                notify.record(event, lease,
+                              reason=outcome or "nothing to do")
+                recorded.add(step.name)
 
     def expire_offer(self, offer: models.Offer) -> None:
         """End an offer (and its leases) whose end time has passed."""

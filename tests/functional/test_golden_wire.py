@@ -460,6 +460,10 @@ def _events(replay: Replay, step: Step, body: Any) -> None:
         expected = dict(expected)
         actual.pop("id")
         expected.pop("id")
+        # Our events also say why they happened (null for most).
+        reason = actual.pop("reason", None)
+        if reason is not None and not isinstance(reason, str):
+            raise Mismatch(f"{step.name}: reason {reason!r}")
         replay.compare(expected, actual, f"$.events[{position}]")
         position += 1
     for extra in ours[position:]:

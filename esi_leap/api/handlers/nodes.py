@@ -125,13 +125,19 @@ def _find_standalone(ident: str) -> NodeInfo:
     return standalone_node.to_info(node)
 
 
+def _visible_standalone(ctx: Any, ident: str) -> NodeInfo:
+    """The standalone node, if the caller may see it (404 otherwise)."""
+    node = _find_standalone(ident)
+    if not policy.check(ctx, node_policy.GET, common.node_target(node)):
+        raise exception.NodeNotFound(ident=ident,
+                                     resource_type="standalone_node")
+    return node
+
+
 def show_node(req: webob.Request) -> webob.Response:
     """GET /v1/nodes/{node_ident} (standalone inventory)."""
     ctx = r.context_of(req)
-    node = _find_standalone(req.urlvars["node_ident"])
-    if not policy.check(ctx, node_policy.GET, common.node_target(node)):
-        raise exception.NodeNotFound(ident=req.urlvars["node_ident"],
-                                     resource_type="standalone_node")
+    node = _visible_standalone(ctx, req.urlvars["node_ident"])
     return r.respond(nodes_view("standalone_node", [node])[0])
 
 
@@ -151,9 +157,9 @@ def create_node(req: webob.Request) -> webob.Response:
 def update_node(req: webob.Request) -> webob.Response:
     """PATCH /v1/nodes/{node_ident}: change a standalone node."""
     ctx = r.context_of(req)
-    policy.authorize(ctx, node_policy.UPDATE, {})
+    node = _visible_standalone(ctx, req.urlvars["node_ident"])
+    policy.authorize(ctx, node_policy.UPDATE, common.node_target(node))
     body = r.json_body(req, schemas.NODE_UPDATE)
-    node = _find_standalone(req.urlvars["node_ident"])
     db_nodes.node_update(node.uuid, _node_values(body))
     return r.respond(nodes_view("standalone_node",
                                 [_find_standalone(node.uuid)])[0])
@@ -162,8 +168,8 @@ def update_node(req: webob.Request) -> webob.Response:
 def delete_node(req: webob.Request) -> webob.Response:
     """DELETE /v1/nodes/{node_ident}: remove a node nobody books."""
     ctx = r.context_of(req)
-    policy.authorize(ctx, node_policy.DELETE, {})
-    node = _find_standalone(req.urlvars["node_ident"])
+    node = _visible_standalone(ctx, req.urlvars["node_ident"])
+    policy.authorize(ctx, node_policy.DELETE, common.node_target(node))
     booked = db_leases.lease_list(db_leases.LeaseFilters(
         resource_type="standalone_node", resource_uuids=[node.uuid],
         statuses=status.LEASE_BOOKED), )

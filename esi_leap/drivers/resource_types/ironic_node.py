@@ -13,6 +13,7 @@ and fail fast with 503 for ``[ironic] outage_backoff`` seconds after
 Ironic did not answer. Writes (the manager only) always read fresh.
 """
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -157,14 +158,18 @@ class IronicClient:
 
 
 def _fault(response: Any) -> str:
+    """The message of Ironic's error body (its ``faultstring``)."""
     try:
-        body = response.json()
+        message = response.json()
     except ValueError:
-        return response.text[:200]  # type: ignore[no-any-return]
-    message = body.get("error_message", body) if isinstance(body, dict) \
-        else body
-    if isinstance(message, str) and message.startswith("{"):
-        return message[:200]
+        return str(response.text)[:200]
+    if isinstance(message, dict):
+        message = message.get("error_message", message)
+    if isinstance(message, str):
+        try:  # Ironic nests its fault as a JSON string
+            message = json.loads(message)
+        except ValueError:
+            return message[:200]
     if isinstance(message, dict):
         return str(message.get("faultstring", message))[:200]
     return str(message)[:200]
