@@ -277,7 +277,7 @@ def test_lease_of_a_project_deleted_in_keystone_ends_in_error(
                         "&status=any")
     assert by_name.status_code == 200, by_name.text
     assert offer["uuid"] in [o["uuid"] for o in by_name.json()["offers"]]
-    cloud.keystone_admin().call("DELETE", f"/projects/{doomed_project.id}",
+    cloud.keystone_admin.call("DELETE", f"/projects/{doomed_project.id}",
                                 204)
     story.wait_lease(lease, "error")
     reasons = [e["reason"] for e in story.events(lease)

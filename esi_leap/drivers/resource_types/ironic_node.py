@@ -169,7 +169,7 @@ def _fault(response: Any) -> str:
         try:  # Ironic nests its fault as a JSON string
             message = json.loads(message)
         except ValueError:
-            return message[:200]
+            return str(message)[:200]
     if isinstance(message, dict):
         return str(message.get("faultstring", message))[:200]
     return str(message)[:200]
