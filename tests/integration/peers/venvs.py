@@ -84,7 +84,7 @@ def _fix_paths(venv: Path, old: str, new: str) -> None:
 
 
 def _run_pip(python: Path, args: Sequence[str], log: Path) -> None:
-    cmd = [str(python), "-m", "pip", "install", "--quiet",
+    cmd = [str(python), "-m", "pip", "install", "--quiet", "--no-compile",
            "--disable-pip-version-check", *args]
     with open(log, "ab") as out:
         try:
