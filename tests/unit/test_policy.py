@@ -15,6 +15,7 @@ from esi_leap.common import context as esi_context
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.policies import base
+from esi_leap.policies import console
 from esi_leap.policies import event
 from esi_leap.policies import lease
 from esi_leap.policies import node
@@ -77,6 +78,9 @@ EXPECTED = {
     lease.GET_ALL: READERS,
     lease.UPDATE: OWNER_MEMBERS,
     lease.DELETE: OWNER_OR_LESSEE_MEMBERS,
+    lease.FORCE_END: ADMINS,
+    console.CREATE: OWNER_OR_LESSEE_MEMBERS,
+    console.DELETE: OWNER_OR_LESSEE_MEMBERS,
     node.NODE_ADMIN: ADMINS,
     node.GET: RELATED_READERS,
     node.GET_ALL: READERS,
