@@ -8,7 +8,6 @@ configuration and seeds nothing. Without one it runs the embedded default
 
 import sys
 
-from oslo_config import cfg
 from oslo_log import log as logging
 
 from esi_leap.cmd import common
@@ -20,15 +19,9 @@ from esi_leap.manager import service
 LOG = logging.getLogger(__name__)
 
 
-def _has_config(argv: list[str]) -> bool:
-    if any(a.startswith(("--config-file", "--config-dir")) for a in argv):
-        return True
-    return bool(cfg.find_config_files(project="esi-leap"))
-
-
 def main() -> None:
     argv = sys.argv[1:]
-    embedded_mode = not _has_config(argv)
+    embedded_mode = not common.has_config(argv)
     common.prepare(argv, description=__doc__)
     state = embedded.prepare() if embedded_mode else None
     manager = service.Manager()

@@ -8,6 +8,14 @@ from esi_leap.conf import CONF
 LOG = logging.getLogger(__name__)
 
 
+def has_config(argv: list[str]) -> bool:
+    """Whether a configuration file is given or found in oslo.config's
+    default places; without one the commands run the embedded default."""
+    if any(a.startswith(("--config-file", "--config-dir")) for a in argv):
+        return True
+    return bool(cfg.find_config_files(project="esi-leap"))
+
+
 def prepare(argv: list[str], default_config_files: list[str] | None = None,
             description: str | None = None) -> cfg.ConfigOpts:
     """Parse ``argv`` and config files into ``CONF`` and set up logging."""

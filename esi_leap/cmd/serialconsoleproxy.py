@@ -14,7 +14,6 @@ import sys
 import threading
 from typing import Any
 
-from oslo_config import cfg
 from oslo_log import log as logging
 
 from esi_leap.cmd import common
@@ -25,15 +24,9 @@ from esi_leap.console import proxy
 LOG = logging.getLogger(__name__)
 
 
-def _has_config(argv: list[str]) -> bool:
-    if any(a.startswith(("--config-file", "--config-dir")) for a in argv):
-        return True
-    return bool(cfg.find_config_files(project="esi-leap"))
-
-
 def main() -> None:
     argv = sys.argv[1:]
-    embedded_mode = not _has_config(argv)
+    embedded_mode = not common.has_config(argv)
     common.prepare(argv, description=__doc__)
     if embedded_mode:
         embedded.configure(embedded.state_dir())

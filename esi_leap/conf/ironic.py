@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 from oslo_config import types
+
+from esi_leap.conf import keystone
 
 GROUP = "ironic"
 
@@ -42,17 +43,9 @@ opts = [
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(opts, group=GROUP)
-    ks_loading.register_session_conf_options(conf, GROUP)
-    ks_loading.register_auth_conf_options(conf, GROUP)
-    ks_loading.register_adapter_conf_options(conf, GROUP)
-    conf.set_default("service_type", "baremetal", group=GROUP)
-    conf.set_default("valid_interfaces", ["internal", "public"], group=GROUP)
+    keystone.register_service_user(conf, GROUP, "baremetal")
     conf.set_default("timeout", 10, group=GROUP)
 
 
 def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
-    ks_opts = (ks_loading.get_session_conf_options()
-               + ks_loading.get_auth_common_conf_options()
-               + ks_loading.get_auth_plugin_conf_options("password")
-               + ks_loading.get_adapter_conf_options(include_deprecated=False))
-    return [(GROUP, opts + ks_opts)]
+    return [(GROUP, opts + keystone.service_user_opts())]
