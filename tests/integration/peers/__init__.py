@@ -71,11 +71,12 @@ database) and ``ironic_policy(path_or_None)`` (context manager: restart
 with another policy, then restore).
 
 Note on ``esi_leap_config()`` with ``configure()``: keystoneauth's
-plugin options (``username``, ``password``, ...) are registered only
-when the plugin is loaded, so ``CONF.set_override`` on them fails until
-``keystoneauth1.loading.load_auth_from_conf_options`` (or
-``register_auth_conf_options`` + the plugin's options) ran for the group;
-a config file (``write_esi_leap_config``) has no such problem.
+plugin options (``auth_url``, ``username``, ``password``, ...) are
+registered only when the plugin is loaded, so ``CONF.set_override`` on
+them raises NoSuchOptError; registering them up front does not help
+either, because ``auth_url`` is a required option and every later
+``CONF([])`` without a value then fails. Start esi-leap with a config
+file (``write_esi_leap_config``) instead.
 
 Verified against this Ironic with the overlay (test_ironic_policy_overlay)
 =========================================================================

@@ -309,8 +309,14 @@ class Cloud:
         """ESI-Leap option overrides (``group__name=value``, as taken by
         :func:`tests.helpers.configure`) that make ESI-Leap use this
         Keystone (tokens, project look-ups) and this Ironic, as the
-        ``esi-leap`` service user. See :func:`write_esi_leap_config` for
-        the same as a config file."""
+        ``esi-leap`` service user; :meth:`write_esi_leap_config` writes
+        the same as a config file.
+
+        keystoneauth registers the ``password`` plugin's options
+        (``auth_url``, ``username``, ...) only when it loads the plugin, and
+        ``auth_url`` is a *required* option, so ``configure()`` cannot set
+        them in-process unless esi-leap registers them first; a server
+        started with a config file has no such problem."""
         user = self.esi_leap_user
         config: dict[str, Any] = {"auth_strategy": "keystone"}
         for group in ("keystone", "ironic"):
