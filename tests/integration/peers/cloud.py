@@ -78,11 +78,12 @@ class Cloud:
     # start-up and shutdown
 
     def start(self) -> None:
-        """Start Keystone and Ironic (concurrently) and bootstrap."""
+        """Start Keystone and Ironic side by side on free ports (new
+        ports if one was taken meanwhile)."""
         for attempt in range(PORT_ATTEMPTS):
             ks_port, ir_port = processes.free_port(), processes.free_port()
-            if ks_port == ir_port:
-                continue
+            while ir_port == ks_port:
+                ir_port = processes.free_port()
             keystone.repoint_catalog(self._ks.data / "keystone.db", {
                 "identity": f"http://127.0.0.1:{ks_port}/v3",
                 "baremetal": f"http://127.0.0.1:{ir_port}"})

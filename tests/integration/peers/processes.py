@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from pathlib import Path
 
-ADDRESS_IN_USE = ("Address already in use", "[Errno 98]")
+ADDRESS_IN_USE = ("Address already in use", "[Errno 98]", "Connection in use")
 STOP_GRACE = 10.0
 
 _running: set[ServerProcess] = set()
