@@ -41,9 +41,12 @@ What runs
   (PDEATHSIG fires when the *thread* that started them ends).
 
 Timings (2 shared cores, other test runs in parallel): cold start
-(empty cache: both pip installs, Keystone bootstrap, Ironic schema) 60-85 s;
+(empty peer cache: both pip installs, Keystone bootstrap, Ironic schema)
+65 s with pip's download cache warm (85 s before ``--no-compile``), plus
+the download on a machine that never fetched the wheels (about 110 MB);
 warm start 5-9 s; :meth:`Cloud.create_node` about 1 s; Ironic stop + start
-about 5 s; close about 3 s.
+about 5 s; close about 3 s. test_peers.py + test_ironic_policy_overlay.py
+run in about 50 s warm.
 
 The API (``cloud`` fixture)
 ===========================
