@@ -118,6 +118,19 @@ def test_esi_leap_service_user_sees_every_node(
     assert resp.json()["extra"]["esi_leap_probe"] == "1"
 
 
+def test_admin_conn_creates_nodes_for_any_owner(
+        cloud: Cloud, world: dict[str, Any]) -> None:
+    conn = cloud.admin_conn()
+    made = conn.baremetal.create_node(driver="fake-hardware",
+                                      owner=world["c"].id)
+    try:
+        listed = {n.id for n in conn.baremetal.nodes()}
+        assert {made.id, world["a_node"], world["c_node"]} <= listed
+        assert conn.baremetal.get_node(made.id).owner == world["c"].id
+    finally:
+        conn.baremetal.delete_node(made.id)
+
+
 def test_openstack_cli_environment(cloud: Cloud,
                                    world: dict[str, Any]) -> None:
     if not OPENSTACK.exists():
