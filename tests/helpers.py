@@ -8,6 +8,7 @@ skipping).
 import contextlib
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -151,3 +152,25 @@ class ApiClient:
 
     def delete(self, path: str, **kw: Any) -> webob.Response:
         return self.request("DELETE", path, **kw)
+
+
+class Clock:
+    """A ``time.monotonic`` that tests move forward (backoff and caches)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.real = time.monotonic
+
+    def __call__(self) -> float:
+        return self.real() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    @classmethod
+    def installed(cls, monkeypatch: pytest.MonkeyPatch,
+                  module: Any) -> "Clock":
+        """A clock that replaces ``module.time.monotonic``."""
+        clock = cls()
+        monkeypatch.setattr(module.time, "monotonic", clock)
+        return clock

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -155,25 +154,12 @@ def backend(database: str) -> Iterator[ScriptedBackend]:
     _impl_test.reset()
 
 
-class Clock:
-    """Moves ``time.monotonic`` forward (the manager's backoff clock)."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-        self.real = time.monotonic
-
-    def __call__(self) -> float:
-        return self.real() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
+Clock = helpers.Clock
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    moved = Clock()
-    monkeypatch.setattr(lifecycle.time, "monotonic", moved)
-    return moved
+    return Clock.installed(monkeypatch, lifecycle)
 
 
 @pytest.fixture

@@ -413,25 +413,12 @@ def backend(ironic: FakeIronic) -> ironic_node.IronicNodeBackend:
     return ironic_node.IronicNodeBackend()
 
 
-class Clock:
-    """Moves ``time.monotonic`` forward (the cache and backoff clock)."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-        self.real = time.monotonic
-
-    def __call__(self) -> float:
-        return self.real() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
+Clock = helpers.Clock
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    moved = Clock()
-    monkeypatch.setattr(ironic_node.time, "monotonic", moved)
-    return moved
+    return Clock.installed(monkeypatch, ironic_node)
 
 
 def leased_node(ironic: FakeIronic, **fields: Any) -> dict[str, Any]:
