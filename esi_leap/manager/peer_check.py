@@ -16,14 +16,13 @@ from esi_leap.common import projects
 from esi_leap.db import leases as db_leases
 from esi_leap.db import models
 from esi_leap.drivers import resource_types
+from esi_leap.manager import lifecycle
 from esi_leap.objects import lease as lease_obj
-from esi_leap.objects import status
 
 LOG = logging.getLogger(__name__)
 
-#: Leases that are checked: not yet ending and not ended.
-CHECKED = (status.CREATED, status.ACTIVE, status.WAIT_FULFILL,
-           status.WAIT_EXPIRE)
+#: Leases that are checked: open, not yet asked to end.
+CHECKED = lifecycle.EXPIRABLE
 
 
 def orphaned(leases: list[models.Lease]) -> list[tuple[models.Lease, str]]:
@@ -31,27 +30,27 @@ def orphaned(leases: list[models.Lease]) -> list[tuple[models.Lease, str]]:
 
     :raises PeerUnavailable: when a peer does not answer.
     """
-    found: list[tuple[models.Lease, str]] = []
+    reasons: dict[str, tuple[models.Lease, str]] = {}
     by_type: dict[str, list[models.Lease]] = collections.defaultdict(list)
     for lease in leases:
         by_type[lease.resource_type].append(lease)
     for rtype, group in by_type.items():
         backend = resource_types.get_backend(rtype)
         present = backend.get_nodes(lease.resource_uuid for lease in group)
-        found += [(lease, f"node {lease.resource_uuid} no longer exists in "
-                          f"{rtype}")
-                  for lease in group if lease.resource_uuid not in present]
+        for lease in group:
+            if lease.resource_uuid not in present:
+                reasons[lease.uuid] = (lease, f"node {lease.resource_uuid} "
+                                              f"no longer exists in {rtype}")
     directory = projects.get_directory()
-    gone = {pid for pid in {p for lease in leases
-                            for p in (lease.project_id, lease.owner_id)}
-            if directory.exists(pid) is False}
-    ended = {lease.uuid for lease, _ in found}
+    involved = {p for lease in leases for p in (lease.project_id,
+                                                 lease.owner_id)}
+    gone = {p for p in involved if directory.exists(p) is False}
     for lease in leases:
-        missing = [p for p in (lease.project_id, lease.owner_id)
-                   if p in gone]
-        if missing and lease.uuid not in ended:
-            found.append((lease, f"project {missing[0]} no longer exists"))
-    return found
+        for project_id in (lease.project_id, lease.owner_id):
+            if project_id in gone:
+                reasons.setdefault(lease.uuid, (
+                    lease, f"project {project_id} no longer exists"))
+    return list(reasons.values())
 
 
 def check() -> int:

@@ -11,6 +11,7 @@ from esi_leap.conf import CONF
 from esi_leap.drivers import resource_types
 from esi_leap.drivers.resource_types.base import NodeBackend
 from esi_leap.drivers.resource_types.base import NodeInfo
+from esi_leap.policies import node as node_policy
 from esi_leap.policies import quota as quota_policy
 
 
@@ -43,6 +44,20 @@ def resolve_node(resource_type: str | None,
         return rtype, backend.get_node(ident).uuid
     except exception.NodeNotFound:
         return rtype, ident
+
+
+def visible_node(ctx: esi_context.RequestContext,
+                 resource_type: str | None, ident: str) -> NodeInfo:
+    """The node named by uuid or name, if the caller may see it.
+
+    :raises NodeNotFound: when there is no such node, or the caller may not
+        see it (``esi_leap:node:get``), so both look the same.
+    """
+    rtype, backend = backend_for(resource_type)
+    node = backend.get_node(ident)
+    if not policy.check(ctx, node_policy.GET, node_target(node)):
+        raise exception.NodeNotFound(ident=ident, resource_type=rtype)
+    return node
 
 
 def node_to_book(ctx: esi_context.RequestContext, body: dict[str, Any],

@@ -18,7 +18,6 @@ from esi_leap.console import tokens
 from esi_leap.drivers.resource_types.base import NodeInfo
 from esi_leap.policies import base as base_policy
 from esi_leap.policies import console as console_policy
-from esi_leap.policies import node as node_policy
 
 LOG = logging.getLogger(__name__)
 
@@ -33,12 +32,8 @@ def console_node(ctx: esi_context.RequestContext, ident: str,
         console (a reader, or the owner of a node leased to another
         project).
     """
-    rtype, backend = common.backend_for(None)
-    node = backend.get_node(ident)
-    target = common.node_target(node)
-    if not policy.check(ctx, node_policy.GET, target):
-        raise exception.NodeNotFound(ident=ident, resource_type=rtype)
-    policy.authorize(ctx, rule, target)
+    node = common.visible_node(ctx, None, ident)
+    policy.authorize(ctx, rule, common.node_target(node))
     leased_to_other = (node.lessee_id is not None
                        and node.lessee_id != ctx.project_id)
     if leased_to_other and not policy.check(ctx, base_policy.IS_ADMIN, {}):

@@ -25,6 +25,7 @@ from esi_leap.drivers.resource_types.base import NodeInfo
 from esi_leap.objects import status
 from esi_leap.policies import node as node_policy
 
+STANDALONE = standalone_node.RESOURCE_TYPE
 LIST_PARAMS = frozenset({"resource_class", "owner", "lessee"})
 
 
@@ -125,19 +126,10 @@ def _find_standalone(ident: str) -> NodeInfo:
     return standalone_node.to_info(node)
 
 
-def _visible_standalone(ctx: Any, ident: str) -> NodeInfo:
-    """The standalone node, if the caller may see it (404 otherwise)."""
-    node = _find_standalone(ident)
-    if not policy.check(ctx, node_policy.GET, common.node_target(node)):
-        raise exception.NodeNotFound(ident=ident,
-                                     resource_type="standalone_node")
-    return node
-
-
 def show_node(req: webob.Request) -> webob.Response:
     """GET /v1/nodes/{node_ident} (standalone inventory)."""
     ctx = r.context_of(req)
-    node = _visible_standalone(ctx, req.urlvars["node_ident"])
+    node = common.visible_node(ctx, STANDALONE, req.urlvars["node_ident"])
     return r.respond(nodes_view("standalone_node", [node])[0])
 
 
@@ -157,7 +149,7 @@ def create_node(req: webob.Request) -> webob.Response:
 def update_node(req: webob.Request) -> webob.Response:
     """PATCH /v1/nodes/{node_ident}: change a standalone node."""
     ctx = r.context_of(req)
-    node = _visible_standalone(ctx, req.urlvars["node_ident"])
+    node = common.visible_node(ctx, STANDALONE, req.urlvars["node_ident"])
     policy.authorize(ctx, node_policy.UPDATE, common.node_target(node))
     body = r.json_body(req, schemas.NODE_UPDATE)
     db_nodes.node_update(node.uuid, _node_values(body))
@@ -168,7 +160,7 @@ def update_node(req: webob.Request) -> webob.Response:
 def delete_node(req: webob.Request) -> webob.Response:
     """DELETE /v1/nodes/{node_ident}: remove a node nobody books."""
     ctx = r.context_of(req)
-    node = _visible_standalone(ctx, req.urlvars["node_ident"])
+    node = common.visible_node(ctx, STANDALONE, req.urlvars["node_ident"])
     policy.authorize(ctx, node_policy.DELETE, common.node_target(node))
     booked = db_leases.lease_list(db_leases.LeaseFilters(
         resource_type="standalone_node", resource_uuids=[node.uuid],
