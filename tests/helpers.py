@@ -147,6 +147,9 @@ class ApiClient:
         return self.request("POST", path, body if body is not None else {},
                             **kw)
 
+    def put(self, path: str, body: Any = None, **kw: Any) -> webob.Response:
+        return self.request("PUT", path, body, **kw)
+
     def patch(self, path: str, body: Any, **kw: Any) -> webob.Response:
         return self.request("PATCH", path, body, **kw)
 

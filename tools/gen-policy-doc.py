@@ -39,6 +39,10 @@ TITLES = {
     "event": "Events",
     "quota": "Quotas",
     "console_auth_token": "Console auth tokens",
+    "network": "Networks and port attachments",
+    "network_action": "Network actions",
+    "switch": "Switches",
+    "port": "Ports",
 }
 BASE_TITLE = "Base rules"
 
@@ -49,11 +53,12 @@ ADMIN_PROJECT = "admin-project"
 
 #: The policy target of the persona table: OWNER owns the node, the offer
 #: and the lease; LESSEE holds the node and the lease and is the offer's
-#: lessee.
+#: lessee; OWNER owns the network.
 TARGET = {
     "node.owner": OWNER, "node.lessee": LESSEE,
     "offer.project_id": OWNER, "offer.lessee_id": LESSEE,
     "lease.owner_id": OWNER, "lease.project_id": LESSEE,
+    "network.project_id": OWNER,
 }
 
 #: decisions.md's personas: (column title, project, roles).

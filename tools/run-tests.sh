@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Install esi-leap and its test requirements into ./.venv (created if
 # missing) and run every test: unit, functional (SQLite, PostgreSQL,
-# MariaDB) and integration (real processes, the real CLI). Tests that need
+# MariaDB) and integration (real processes, the real CLI, a real Open
+# vSwitch driven over SSH). Tests that need
 # a missing peer skip outside CI and fail when CI=true.
 # Extra arguments go to pytest (e.g. tests/unit, -k name, -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/venv.sh
 ensure_venv test
+# Open vSwitch, sshd, ping and tcpdump for the switch lab (root + apt only).
+./tools/install-lab-packages.sh \
+    || echo "Could not install the switch lab's packages; its tests" \
+            "skip (or fail when CI=true)." >&2
 status=0
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q "$@" || status=$?
 if [ "$status" -eq 5 ]; then

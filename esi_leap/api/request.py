@@ -176,7 +176,9 @@ def public_url(req: webob.Request) -> str:
 
 
 def respond(body: Any, status: int = 200) -> webob.Response:
-    """A JSON response."""
+    """A JSON response (no body at all for 204 No Content)."""
+    if status == 204:
+        return webob.Response(status=204, content_type=None, charset=None)
     response = webob.Response(status=status, content_type="application/json",
                               charset=None)
     response.body = json.dumps(body, separators=(",", ":")).encode()

@@ -6,12 +6,16 @@ from collections.abc import Mapping
 import webob
 
 from esi_leap.api import errors
+from esi_leap.api.handlers import attachments
 from esi_leap.api.handlers import console_tokens
 from esi_leap.api.handlers import events
 from esi_leap.api.handlers import leases
+from esi_leap.api.handlers import networks
 from esi_leap.api.handlers import nodes
 from esi_leap.api.handlers import offers
+from esi_leap.api.handlers import ports
 from esi_leap.api.handlers import root
+from esi_leap.api.handlers import switches
 from esi_leap.api.request import Handler
 
 ROUTES: Mapping[str, Mapping[str, Handler]] = {
@@ -33,6 +37,27 @@ ROUTES: Mapping[str, Mapping[str, Handler]] = {
     "/v1/console_auth_tokens": {"POST": console_tokens.create_token},
     "/v1/console_auth_tokens/{node_uuid_or_name}": {
         "DELETE": console_tokens.delete_tokens},
+    "/v1/networks": {"GET": networks.list_networks,
+                     "POST": networks.create_network},
+    "/v1/networks/{network_ident}": {"GET": networks.show_network,
+                                     "DELETE": networks.delete_network},
+    "/v1/networks/{network_ident}/access/{project_ident}": {
+        "PUT": networks.grant_access, "DELETE": networks.revoke_access},
+    "/v1/nodes/{node_ident}/ports/{port_ident}/networks": {
+        "GET": attachments.list_port_networks, "POST": attachments.attach},
+    "/v1/nodes/{node_ident}/ports/{port_ident}/networks/{network_ident}": {
+        "DELETE": attachments.detach},
+    "/v1/network_actions": {"GET": attachments.list_actions},
+    "/v1/network_actions/{action_uuid}": {"GET": attachments.show_action},
+    "/v1/switches": {"GET": switches.list_switches,
+                     "POST": switches.create_switch},
+    "/v1/switches/{switch_ident}": {"GET": switches.show_switch,
+                                    "PATCH": switches.update_switch,
+                                    "DELETE": switches.delete_switch},
+    "/v1/ports": {"GET": ports.list_ports, "POST": ports.create_port},
+    "/v1/ports/{port_uuid}": {"GET": ports.show_port,
+                              "DELETE": ports.delete_port},
+    "/v1/nodes/{node_ident}/ports": {"GET": ports.list_node_ports},
 }
 
 

@@ -23,4 +23,17 @@ def prepare(argv: list[str], default_config_files: list[str] | None = None,
     CONF(argv, project="esi-leap", prog=None,
          default_config_files=default_config_files, description=description)
     logging.setup(CONF, "esi-leap")
+    check_networking()
     return CONF
+
+
+def check_networking() -> None:
+    """Refuse to start on malformed ``[networking]`` VLAN options.
+
+    :raises SystemExit: with the option and entry at fault.
+    """
+    from esi_leap.networking import vlans
+    try:
+        vlans.pools()
+    except ValueError as exc:
+        raise SystemExit(f"esi-leap: invalid configuration: {exc}") from None

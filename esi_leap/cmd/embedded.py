@@ -6,7 +6,10 @@ With no configuration file, ``esi-leap`` listens on 127.0.0.1, port
 database, a users file for HTTP basic auth with three demo users (admin,
 owner, lessee) in their own projects, and their passwords in a file only the
 owner can read. It migrates the database and seeds demo nodes of type
-``standalone_node`` owned by the owner project.
+``standalone_node`` owned by the owner project, each with port ``eth0``
+cabled to a simulated switch (``sim-switch``, fake driver) whose port
+states are kept in ``sim-switch.json`` in the state directory, and a VLAN
+pool (physnet1, VLANs 100-199, quarantine VLAN 999).
 """
 
 import json
@@ -21,6 +24,9 @@ from esi_leap.common import users_file
 from esi_leap.conf import CONF
 from esi_leap.db import migration
 from esi_leap.db import nodes as db_nodes
+from esi_leap.db import ports as db_ports
+from esi_leap.db import switches as db_switches
+from esi_leap.networking import switches
 
 LOG = logging.getLogger(__name__)
 
@@ -32,6 +38,13 @@ DEMO_USERS = {
 }
 
 RESOURCE_CLASSES = ("baremetal-small", "baremetal-large")
+
+#: The simulated switch's physical network, VLAN pool and quarantine VLAN.
+DEMO_PHYSNET = "physnet1"
+DEMO_VLAN_RANGE = f"{DEMO_PHYSNET}:100:199"
+DEMO_QUARANTINE_VLAN = f"{DEMO_PHYSNET}:999"
+#: The simulated switch every demo node's port is cabled to.
+DEMO_SWITCH = "sim-switch"
 
 
 def state_dir() -> str:
@@ -57,6 +70,11 @@ def configure(directory: str) -> None:
     if CONF.api.api_workers is None:
         CONF.set_override("api_workers", 1, group="api")
     CONF.set_override("transport_url", "fake://")
+    if not CONF.networking.vlan_ranges:
+        CONF.set_override("vlan_ranges", [DEMO_VLAN_RANGE],
+                          group="networking")
+        CONF.set_override("quarantine_vlans", [DEMO_QUARANTINE_VLAN],
+                          group="networking")
 
 
 def credentials_path(directory: str) -> str:
@@ -106,13 +124,36 @@ def seed_nodes(owner_project_id: str, count: int) -> None:
             "provision_state": "available", "power_state": "power off"})
 
 
+def switch_state_path(directory: str) -> str:
+    """The JSON file in which the simulated switch keeps its ports."""
+    return os.path.join(directory, f"{DEMO_SWITCH}.json")
+
+
+def seed_switch(directory: str) -> None:
+    """Add the simulated switch, with one port per demo node, once."""
+    if db_switches.switch_get(DEMO_SWITCH) is not None:
+        return
+    switches.create({
+        "name": DEMO_SWITCH, "driver": "fake",
+        "physical_network": DEMO_PHYSNET,
+        "connection": {"state_file": switch_state_path(directory)}})
+    for index, node in enumerate(db_nodes.node_list(), start=1):
+        db_ports.port_create({
+            "uuid": uuidutils.generate_uuid(), "node_uuid": node.uuid,
+            "name": "eth0", "address": f"52:54:00:00:00:{index:02x}",
+            "switch": DEMO_SWITCH, "switch_port": f"sim-port-{index}",
+            "physical_network": DEMO_PHYSNET}, registered_switch=True)
+
+
 def prepare() -> dict[str, Any]:
-    """Set up the state directory, database, users and demo nodes."""
+    """Set up the state directory, database, users, demo nodes and the
+    simulated switch."""
     directory = state_dir()
     configure(directory)
     creds = ensure_users(directory)
     migration.upgrade()
     seed_nodes(creds["owner"]["project_id"], CONF.embedded.demo_nodes)
+    seed_switch(directory)
     return {"state_dir": directory, "credentials": creds}
 
 
@@ -121,7 +162,8 @@ def banner(url: str, directory: str) -> str:
     creds = credentials_path(directory)
     return f"""
 esi-leap is running at {url} (embedded default: SQLite, demo nodes,
-HTTP basic auth). State directory: {directory}
+a simulated switch, HTTP basic auth). State directory: {directory}
+The simulated switch's ports are in {switch_state_path(directory)}
 Demo users admin, owner and lessee; their passwords are in {creds}
 (readable only by you).
 

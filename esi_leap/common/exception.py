@@ -8,9 +8,11 @@ The tree::
      +-- Forbidden               the caller sees the object but may not do this
      +-- NotFound                missing, or hidden from the caller
      |    +-- OfferNotFound, LeaseNotFound, NodeNotFound,
-     |        ProjectNotFound
+     |        ProjectNotFound, NetworkNotFound, PortNotFound,
+     |        SwitchNotFound, NetworkActionNotFound
      +-- Conflict                the request contradicts the current state
-     |    +-- TimeConflict, WrongStatus, QuotaExceeded, AmbiguousName
+     |    +-- TimeConflict, WrongStatus, QuotaExceeded, AmbiguousName,
+     |        VlanPoolExhausted, PortBusy
      +-- PeerUnavailable         Ironic, Keystone or a switch did not answer
 
 :mod:`esi_leap.api.errors` is the one place that maps them to HTTP statuses.
@@ -69,6 +71,22 @@ class ProjectNotFound(NotFound):
     msg_fmt = "Project %(ident)s not found."
 
 
+class NetworkNotFound(NotFound):
+    msg_fmt = "Network %(ident)s not found."
+
+
+class PortNotFound(NotFound):
+    msg_fmt = "Port %(ident)s not found."
+
+
+class SwitchNotFound(NotFound):
+    msg_fmt = "Switch %(ident)s not found."
+
+
+class NetworkActionNotFound(NotFound):
+    msg_fmt = "Network action %(ident)s not found."
+
+
 class ResourceTypeUnknown(InvalidInput):
     msg_fmt = ("Resource type %(resource_type)s is unknown. Known types: "
                "%(known)s.")
@@ -106,6 +124,16 @@ class AmbiguousName(Conflict):
 class NodeInMaintenance(Conflict):
     msg_fmt = ("Node %(ident)s is in maintenance; it cannot be offered or "
                "leased until it leaves maintenance.")
+
+
+class VlanPoolExhausted(Conflict):
+    msg_fmt = ("No free VLAN is left in the pool of physical network "
+               "%(physical_network)s.")
+
+
+class PortBusy(Conflict):
+    msg_fmt = ("Port %(port)s already has network action %(action)s "
+               "pending; wait until it is done or in error.")
 
 
 class StepPending(EsiLeapException):

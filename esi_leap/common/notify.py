@@ -1,4 +1,4 @@
-"""Events and notifications for every lease and offer transition.
+"""Events and notifications for lease, offer and network action changes.
 
 :func:`record` always inserts a row in the events table (served by
 ``GET /v1/events``) and, when ``[notification] notification_level`` allows,
@@ -17,6 +17,13 @@ from esi_leap.db import events as db_events
 from esi_leap.db import models
 
 LOG = logging.getLogger(__name__)
+
+#: What events and notifications are about.
+Recordable = models.Lease | models.Offer | models.NetworkAction
+
+#: Columns that are bookkeeping, not news.
+_INTERNAL = ("reserved_by", "reserved_at", "end_request",
+             "expiry_notice_time", "claimed_by", "claimed_at", "active_port")
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -47,25 +54,24 @@ def _enabled(level: str) -> bool:
     return wanted is not None and LEVELS.index(level) >= LEVELS.index(wanted)
 
 
-def payload(obj: models.Lease | models.Offer) -> dict[str, Any]:
+def payload(obj: Recordable) -> dict[str, Any]:
     """The notification payload: the object's fields, times as strings."""
     fields = {c.name: getattr(obj, c.name) for c in obj.__table__.columns
-              if c.name not in ("reserved_by", "reserved_at", "end_request",
-                                "expiry_notice_time")}
+              if c.name not in _INTERNAL}
     for key, value in fields.items():
         if hasattr(value, "isoformat"):
             fields[key] = timeutils.format_time(value)
     return fields
 
 
-def record(event_type: str, obj: models.Lease | models.Offer,
+def record(event_type: str, obj: Recordable,
            level: str = "info", reason: str | None = None) -> None:
     """Record ``event_type`` for ``obj`` and notify if enabled."""
     db_events.event_create(db_events.event_fields(event_type, obj, reason))
     send(event_type, obj, level, reason)
 
 
-def send(event_type: str, obj: models.Lease | models.Offer,
+def send(event_type: str, obj: Recordable,
          level: str = "info", reason: str | None = None) -> None:
     """Send the notification of an event already recorded, if enabled."""
     if not _enabled(level):

@@ -16,6 +16,7 @@ from esi_leap.conf import ironic
 from esi_leap.conf import keystone
 from esi_leap.conf import manager
 from esi_leap.conf import messaging
+from esi_leap.conf import networking
 from esi_leap.conf import notification
 from esi_leap.conf import quota
 from esi_leap.conf import serialconsoleproxy
@@ -23,6 +24,6 @@ from esi_leap.conf import serialconsoleproxy
 CONF = cfg.CONF
 
 for _module in (api, auth, database, dummy_node, embedded, ironic, keystone,
-                manager, messaging, notification, quota,
+                manager, messaging, networking, notification, quota,
                 serialconsoleproxy):
     _module.register_opts(CONF)

@@ -11,6 +11,7 @@ from esi_leap.conf import embedded
 from esi_leap.conf import ironic
 from esi_leap.conf import keystone
 from esi_leap.conf import manager
+from esi_leap.conf import networking
 from esi_leap.conf import notification
 from esi_leap.conf import quota
 from esi_leap.conf import serialconsoleproxy
@@ -20,6 +21,6 @@ def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
     """Return our option groups, in alphabetical order of group."""
     result: list[tuple[str | None, Sequence[cfg.Opt]]] = []
     for module in (auth, api, dummy_node, embedded, ironic, keystone, manager,
-                   notification, quota, serialconsoleproxy):
+                   networking, notification, quota, serialconsoleproxy):
         result.extend(module.list_opts())
     return result

@@ -23,18 +23,28 @@ class EventFilters:
     resource_uuid: str | None = None
 
 
-def event_fields(event_type: str, obj: models.Lease | models.Offer,
+def event_fields(event_type: str,
+                 obj: models.Lease | models.Offer | models.NetworkAction,
                  reason: str | None = None) -> dict[str, Any]:
-    """The events row recording ``event_type`` for a lease or offer."""
+    """The events row recording ``event_type`` for a lease, an offer or a
+    network action (whose project is the lessee column: the project that
+    asked for it)."""
     lessee: str | None
-    if isinstance(obj, models.Lease):
-        kind, lessee, owner = "lease", obj.project_id, obj.owner_id
+    owner: str | None
+    resource_type: str | None
+    if isinstance(obj, models.NetworkAction):
+        kind, lessee, owner = "network_action", obj.project_id, None
+        resource_type, resource_uuid = None, obj.node_uuid
     else:
-        kind, lessee, owner = "offer", obj.lessee_id, obj.project_id
+        if isinstance(obj, models.Lease):
+            kind, lessee, owner = "lease", obj.project_id, obj.owner_id
+        else:
+            kind, lessee, owner = "offer", obj.lessee_id, obj.project_id
+        resource_type, resource_uuid = obj.resource_type, obj.resource_uuid
     return {"event_type": event_type, "event_time": timeutils.utcnow(),
             "object_type": kind, "object_uuid": obj.uuid,
-            "resource_type": obj.resource_type,
-            "resource_uuid": obj.resource_uuid, "lessee_id": lessee,
+            "resource_type": resource_type,
+            "resource_uuid": resource_uuid, "lessee_id": lessee,
             "owner_id": owner, "reason": reason}
 
 

@@ -194,3 +194,174 @@ class ResourceGuard(Base):
         sa.String(36), primary_key=True)
     generation: orm.Mapped[int] = orm.mapped_column(
         sa.Integer, default=0, nullable=False)
+
+
+class Switch(Base):
+    """A switch registered through the API (``[switch:NAME]`` sections are
+    not stored)."""
+
+    __tablename__ = "switches"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_switches0uuid"),
+        sa.UniqueConstraint("name", name="uniq_switches0name"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    driver: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    device_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    #: The switch's MAC address, lower case (Ironic's ``switch_id``).
+    switch_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(17))
+    physical_network: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(64))
+    #: Connection options (no secrets).
+    connection: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(
+        JSONDict)
+    #: Write-only secrets (password, enable secret) as JSON
+    #: ``{"names": [...], "token": <Fernet token of their values>}``.
+    secrets: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class Port(Base):
+    """A node port registered by an admin (nodes that are not in Ironic)."""
+
+    __tablename__ = "ports"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_ports0uuid"),
+        sa.UniqueConstraint("node_uuid", "name", name="uniq_ports0node_name"),
+        sa.UniqueConstraint("switch", "switch_port",
+                            name="uniq_ports0switch_port"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    node_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    address: orm.Mapped[str | None] = orm.mapped_column(sa.String(17))
+    switch: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    switch_port: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    physical_network: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(64))
+
+
+class Network(Base):
+    """A tenant network: one VLAN on one physical network."""
+
+    __tablename__ = "networks"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_networks0uuid"),
+        sa.UniqueConstraint("physical_network", "vlan",
+                            name="uniq_networks0physnet_vlan"),
+        sa.Index("network_project_id_idx", "project_id"),
+        sa.Index("network_name_idx", "name"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    physical_network: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    vlan: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    public: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=False, nullable=False)
+    #: Whether the VLAN came from (and goes back to) the pool.
+    from_pool: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=True, nullable=False)
+    access: orm.Mapped[list["NetworkAccess"]] = orm.relationship(
+        lazy="selectin", cascade="all, delete-orphan")
+
+
+class NetworkAccess(Base):
+    """A project a network is shared with."""
+
+    __tablename__ = "network_access"
+    __table_args__ = (
+        sa.UniqueConstraint("network_id", "project_id",
+                            name="uniq_network_access0network_project"),
+        sa.Index("network_access_project_id_idx", "project_id"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    network_id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, sa.ForeignKey("networks.id", ondelete="CASCADE",
+                                  name="network_access_network_id_fkey"))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+
+
+class PortAttachment(Base):
+    """A network on a node's port, written once its switch applied it."""
+
+    __tablename__ = "port_attachments"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_port_attachments0uuid"),
+        sa.UniqueConstraint("port_uuid", "network_id",
+                            name="uniq_port_attachments0port_network"),
+        sa.Index("port_attachment_node_idx", "node_uuid"),
+        sa.Index("port_attachment_network_idx", "network_id"),
+        sa.Index("port_attachment_switch_port_idx", "switch", "switch_port"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    network_id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, sa.ForeignKey("networks.id",
+                                  name="port_attachments_network_id_fkey"))
+    node_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    port_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    switch: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    switch_port: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    #: ``native`` or ``tagged``.
+    mode: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    #: The project that attached it.
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    network: orm.Mapped[Network] = orm.relationship(lazy="joined")
+
+
+class NetworkAction(Base):
+    """A change of one switch port, asked for and then applied.
+
+    ``active_port`` is ``switch/port`` while the action is pending or
+    running and NULL after: its unique index lets one port have only one
+    unfinished action, in every API process.
+    """
+
+    __tablename__ = "network_actions"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_network_actions0uuid"),
+        sa.UniqueConstraint("active_port",
+                            name="uniq_network_actions0active_port"),
+        sa.Index("network_action_due_idx", "status", "next_attempt_at"),
+        sa.Index("network_action_node_idx", "node_uuid"),
+        sa.Index("network_action_port_idx", "port_uuid"),
+        sa.Index("network_action_network_idx", "network_uuid"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    #: ``attach``, ``detach`` or ``quarantine``.
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    #: ``pending``, ``running``, ``done`` or ``error``.
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    node_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    port_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    switch: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    switch_port: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    physical_network: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    network_uuid: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    vlan: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    mode: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    #: The project that asked (the owner, for a quarantine at lease end).
+    project_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: The lease whose end asked for a quarantine.
+    lease_uuid: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    #: The switch's message for an error, or why a retry waits.
+    message: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    attempts: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, default=0, nullable=False)
+    next_attempt_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column(UTCDateTime))
+    claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    claimed_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    active_port: orm.Mapped[str | None] = orm.mapped_column(sa.String(300))

@@ -6,7 +6,8 @@ transition table (compare-and-swap on ``status``); records an event for every
 move; and always releases the reservation. A failure leaves the lease in a
 visible wait status that the reconciler retries.
 
-Ending a lease runs the node backend's release steps in order (take the
+Ending a lease first puts the node's switch ports back on their quarantine
+VLAN, then runs the node backend's release steps in order (take the
 lessee's access away, power off, undeploy, ...), recording each outcome as
 an ``esi_leap.lease.release.<step>`` event. A step still under way makes the
 manager come back shortly; a failed step leaves the lease waiting and is
@@ -29,6 +30,7 @@ from esi_leap.db import models
 from esi_leap.db import offers as db_offers
 from esi_leap.drivers import resource_types
 from esi_leap.drivers.resource_types.base import NodeBackend
+from esi_leap.networking import release
 from esi_leap.objects import lease as lease_obj
 from esi_leap.objects import status
 
@@ -101,22 +103,26 @@ class Lifecycle:
         now = timeutils.utcnow()
         if lease.end_time is not None and lease.end_time <= now:
             return  # the expire pass ends it
-        notify.record("esi_leap.lease.fulfill.start", lease)
         try:
             backend = resource_types.get_backend(lease.resource_type)
+            release.prepare_fulfil(backend, lease)
+        except exception.StepPending as exc:
+            LOG.info("Lease %s waits: %s", lease.uuid, exc)
+            self._pending(lease.uuid)
+            self._move(lease, FULFILLABLE, status.WAIT_FULFILL)
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure is retried
+            self._fulfil_failed(lease, exc)
+            return
+        notify.record("esi_leap.lease.fulfill.start", lease)
+        try:
             backend.set_lease(lease.resource_uuid, lease.uuid,
                               lease.project_id)
         except exception.NodeNotFound as exc:
             self._node_gone(lease, FULFILLABLE, exc)
             return
         except Exception as exc:  # noqa: BLE001 - any failure is retried
-            LOG.warning("Fulfilling lease %s failed: %s", lease.uuid, exc)
-            self._failed(lease.uuid)
-            if db_leases.lease_transition(lease.uuid, FULFILLABLE,
-                                          status.WAIT_FULFILL):
-                lease.status = status.WAIT_FULFILL
-                notify.record("esi_leap.lease.fulfill.error", lease,
-                              level="error", reason=str(exc))
+            self._fulfil_failed(lease, exc)
             return
         self._succeeded(lease.uuid)
         # Console tokens made before the node changed hands are void.
@@ -128,6 +134,15 @@ class Lifecycle:
         else:
             LOG.info("Lease %s changed status while it was fulfilled; the "
                      "cancel or expire pass will free its node.", lease.uuid)
+
+    def _fulfil_failed(self, lease: models.Lease, exc: Exception) -> None:
+        LOG.warning("Fulfilling lease %s failed: %s", lease.uuid, exc)
+        self._failed(lease.uuid)
+        if db_leases.lease_transition(lease.uuid, FULFILLABLE,
+                                      status.WAIT_FULFILL):
+            lease.status = status.WAIT_FULFILL
+            notify.record("esi_leap.lease.fulfill.error", lease,
+                          level="error", reason=str(exc))
 
     def expire(self, uuid: str) -> None:
         """End a lease whose end time has passed."""
@@ -259,7 +274,9 @@ class Lifecycle:
         """
         force = lease.end_request == lease_obj.FORCE
         recorded = self._recorded.setdefault(lease.uuid, set())
-        for step in backend.release_steps(lease.resource_uuid, lease.uuid):
+        steps = release.quarantine_steps(backend, lease)
+        steps += backend.release_steps(lease.resource_uuid, lease.uuid)
+        for step in steps:
             event = f"esi_leap.lease.release.{step.name}"
             try:
                 outcome = step.run()

@@ -3,7 +3,9 @@
 Every ``[manager] reconcile_interval`` seconds (or at once when woken by an
 RPC cast or, in the all-in-one, by the API in the same process) it runs one
 pass: indexed queries find leases to fulfil, end or cancel, offers to
-expire and leases about to end; a thread pool does the work. Several
+expire, leases about to end and switches with network actions to apply; a
+thread pool does the work (one task per switch, which applies its actions
+in one session). Several
 managers may run on one database: each lease is reserved by compare-and-swap
 before anyone acts on it.
 """
@@ -21,8 +23,10 @@ from esi_leap.common import timeutils
 from esi_leap.conf import CONF
 from esi_leap.db import console_tokens as db_console_tokens
 from esi_leap.db import leases as db_leases
+from esi_leap.db import network_actions as db_network_actions
 from esi_leap.db import offers as db_offers
 from esi_leap.manager import lifecycle
+from esi_leap.manager import network_actions
 from esi_leap.manager import peer_check
 from esi_leap.manager import rpcapi
 
@@ -121,7 +125,10 @@ class Manager:
         interval = float(CONF.manager.reconcile_interval)
         try:
             now = timeutils.utcnow()
-            upcoming = db_leases.next_change(now)
+            upcoming = min(
+                (t for t in (db_leases.next_change(now),
+                             db_network_actions.next_due(now))
+                 if t is not None), default=None)
         except Exception:  # noqa: BLE001 - the interval is the fallback
             LOG.warning("Could not look up the next lease change",
                         exc_info=True)
@@ -148,7 +155,11 @@ class Manager:
             jobs += [(self.lifecycle.warn_expiry, uuid) for uuid in
                      db_leases.due_leases("notice", now, timeout, limit,
                                           notice=notice)]
-        futures = [self._pool.submit(action, uuid) for action, uuid in jobs]
+        futures: list[futurist.Future] = [  # type: ignore[type-arg]
+            self._pool.submit(action, uuid) for action, uuid in jobs]
+        futures += [self._pool.submit(network_actions.run_switch, switch,
+                                      self.host)
+                    for switch in network_actions.due_switches()]
         if self._housekeeping_due():
             futures.append(self._pool.submit(self.housekeeping))
         for offer in db_offers.offers_due_to_expire(now, limit):

@@ -12,9 +12,12 @@ from esi_leap.policies import base
 from esi_leap.policies import console
 from esi_leap.policies import event
 from esi_leap.policies import lease
+from esi_leap.policies import network
 from esi_leap.policies import node
 from esi_leap.policies import offer
+from esi_leap.policies import port
 from esi_leap.policies import quota
+from esi_leap.policies import switch
 
 
 def list_rules() -> list[policy.RuleDefault]:
@@ -27,4 +30,7 @@ def list_rules() -> list[policy.RuleDefault]:
         event.list_rules(),
         quota.list_rules(),
         console.list_rules(),
+        network.list_rules(),
+        switch.list_rules(),
+        port.list_rules(),
     ))

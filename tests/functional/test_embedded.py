@@ -58,3 +58,40 @@ def test_demo_env_prints_http_basic_variables(tmp_path, monkeypatch, capsys):
     assert f"OS_PASSWORD={creds['lessee']['password']}" in out
     monkeypatch.setattr("sys.argv", ["esi-leap-demo-env", "nobody"])
     assert embedded.print_env_main() == 2
+
+
+def test_the_simulated_switch_isolates_demo_nodes(tmp_path, monkeypatch):
+    """The embedded default's networking works out of the box: a demo
+    node's port is attached through the real API and manager, and the
+    simulated switch's state file shows it."""
+    from esi_leap.api import app as api_app
+    from esi_leap.drivers.switches import fake
+    from esi_leap.manager import service
+
+    state = tmp_path / "state"
+    monkeypatch.setenv("ESI_LEAP_STATE_DIR", str(state))
+    helpers.configure("sqlite://")
+    fake.reset()
+    try:
+        creds = embedded.prepare()["credentials"]
+        embedded.prepare()  # a second start adds no second switch
+        owner = creds["owner"]["project_id"]
+        CONF.set_override("auth_strategy", "noauth")
+        client = helpers.ApiClient(api_app.build_app(CONF)).as_(owner)
+        ports = client.get("/v1/nodes/demo-node-1/ports").json["ports"]
+        assert [p["name"] for p in ports] == ["eth0"]
+        net = client.post("/v1/networks", {"name": "demo"}).json
+        assert 100 <= net["vlan"] <= 199
+        res = client.post("/v1/nodes/demo-node-1/ports/eth0/networks",
+                          {"network": "demo"})
+        assert res.status_int == 202, res.text
+        service.Manager("embedded-test").reconcile()
+        shown = json.loads(open(embedded.switch_state_path(
+            str(state))).read())
+        assert shown["ports"]["sim-port-1"] == {
+            "mode": "access", "native_vlan": net["vlan"],
+            "tagged_vlans": []}
+    finally:
+        CONF.clear_override("auth_strategy")
+        fake.reset()
+        helpers.configure("sqlite://")

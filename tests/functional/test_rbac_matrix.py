@@ -32,11 +32,11 @@ PERSONAS: dict[str, list[str | None]] = MATRIX["personas"]
 ROWS: list[dict[str, Any]] = MATRIX["rows"]
 PROJECTS = {"OWNER": OWNER, "LESSEE": LESSEE, "OTHER": OTHER,
             "ADMIN_PROJECT": ADMIN_PROJECT}
-STATUSES = {200, 201, 300, 401, 403, 404, 409}
-WRITE_METHODS = {"POST", "PATCH", "DELETE"}
+STATUSES = {200, 201, 202, 204, 300, 401, 403, 404, 409}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: The id field of each list's items.
 LIST_IDS = {"offers": "uuid", "leases": "uuid", "nodes": "uuid",
-            "events": "object_uuid"}
+            "events": "object_uuid", "networks": "uuid"}
 TIME_TOKEN = re.compile(r"^now([+-]\d+)([hd])$")
 
 Objects = dict[str, str]
@@ -157,6 +157,32 @@ def build_active_lease_console_token(client: helpers.ApiClient,
     return objects
 
 
+def _network(client: helpers.ApiClient, node: str, project: str) -> str:
+    """Configure a VLAN pool, cable the node's ``eth0`` to a fake switch
+    and create ``project``'s network; return its uuid."""
+    helpers.override("vlan_ranges", ["physnet1:100:199"], group="networking")
+    helpers.override("quarantine_vlans", ["physnet1:999"], group="networking")
+    admin = client.as_(ADMIN_PROJECT, "admin")
+    expect_json(admin.post("/v1/switches", {
+        "name": "sw-1", "driver": "fake", "physical_network": "physnet1"}),
+        201)
+    expect_json(admin.post("/v1/ports", {
+        "node": node, "name": "eth0", "switch": "sw-1",
+        "switch_port": "Ethernet1"}), 201)
+    network = expect_json(client.as_(project, "member").post(
+        "/v1/networks", {"name": "net-1"}), 201)
+    return str(network["uuid"])
+
+
+def build_owner_network(client: helpers.ApiClient, node: str) -> Objects:
+    return {"node": node, "network": _network(client, node, OWNER)}
+
+
+def build_leased_network(client: helpers.ApiClient, node: str) -> Objects:
+    objects = build_active_lease(client, node)
+    return {**objects, "network": _network(client, node, LESSEE)}
+
+
 BUILDERS: dict[str, Callable[[helpers.ApiClient, str], Objects]] = {
     "node": build_node,
     "private_offer": build_private_offer,
@@ -165,6 +191,8 @@ BUILDERS: dict[str, Callable[[helpers.ApiClient, str], Objects]] = {
     "active_lease": build_active_lease,
     "console_token": build_console_token,
     "active_lease_console_token": build_active_lease_console_token,
+    "owner_network": build_owner_network,
+    "leased_network": build_leased_network,
 }
 
 

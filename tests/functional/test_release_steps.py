@@ -643,8 +643,8 @@ def test_parent_end_ends_the_sub_lease_first(
 def fake_ironic(database: str) -> Iterator[Any]:
     """The unit tests' fake Ironic, with ``ironic_node`` pointing at it."""
     from esi_leap.drivers.resource_types import ironic_node
-    from tests.unit.test_ironic_node import FakeIronic
-    fake = FakeIronic()
+    from tests.unit.test_ironic_ports import FakeIronicWithPorts
+    fake = FakeIronicWithPorts()
     fake.start()
     helpers.override("auth_type", "none", group="ironic")
     helpers.override("endpoint_override", f"{fake.url}/", group="ironic")

@@ -18,9 +18,12 @@ from esi_leap.policies import base
 from esi_leap.policies import console
 from esi_leap.policies import event
 from esi_leap.policies import lease
+from esi_leap.policies import network
 from esi_leap.policies import node
 from esi_leap.policies import offer
+from esi_leap.policies import port
 from esi_leap.policies import quota
+from esi_leap.policies import switch
 
 OWNER = "owner-project"
 LESSEE = "lessee-project"
@@ -33,6 +36,7 @@ TARGET = {
     "offer.lessee_id": LESSEE,
     "lease.owner_id": OWNER,
     "lease.project_id": LESSEE,
+    "network.project_id": OWNER,
 }
 
 # persona -> (project_id, roles, extra context arguments)
@@ -90,6 +94,28 @@ EXPECTED = {
     event.EVENT_ADMIN: ADMINS,
     event.GET_ALL: READERS,
     quota.OVERRIDE: ADMINS,
+    network.NETWORK_ADMIN: ADMINS,
+    network.GET_ALL: READERS,
+    network.GET: READERS,
+    network.CREATE: MEMBERS,
+    network.DELETE: OWNER_MEMBERS,
+    network.GRANT: OWNER_MEMBERS,
+    network.REVOKE: OWNER_MEMBERS,
+    network.ATTACH: OWNER_OR_LESSEE_MEMBERS,
+    network.DETACH: OWNER_OR_LESSEE_MEMBERS,
+    network.LIST_ATTACHMENTS: RELATED_READERS,
+    network.ACTION_GET_ALL: READERS,
+    network.ACTION_GET: READERS,
+    switch.LIST: ADMINS,
+    switch.GET: ADMINS,
+    switch.CREATE: ADMINS,
+    switch.UPDATE: ADMINS,
+    switch.DELETE: ADMINS,
+    port.PORT_ADMIN: ADMINS,
+    port.GET_ALL: READERS,
+    port.GET: RELATED_READERS,
+    port.CREATE: ADMINS,
+    port.DELETE: ADMINS,
 }
 
 
@@ -213,7 +239,8 @@ def test_rules_are_documented() -> None:
         assert rule.operations
         for operation in rule.operations:
             assert operation["path"].startswith("/v1/")
-            assert operation["method"] in {"GET", "POST", "PATCH", "DELETE"}
+            assert operation["method"] in {"GET", "POST", "PUT", "PATCH",
+                                           "DELETE"}
 
 
 def test_rule_references_exist() -> None:

@@ -8,7 +8,8 @@ DESCRIPTION = ("ESI Leap is an OpenStack service for leasing baremetal nodes, "
                "designed to run on top of multi-tenant Ironic.")
 
 #: Resources under /v1 this server has, advertised in the /v1 document.
-RESOURCES = ("offers", "leases", "nodes", "events", "console_auth_tokens")
+RESOURCES = ("offers", "leases", "nodes", "events", "console_auth_tokens",
+             "switches", "ports")
 
 
 def _version(req: webob.Request) -> dict[str, object]:

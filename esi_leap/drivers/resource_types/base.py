@@ -32,6 +32,28 @@ class NodeInfo:
 
 
 @dataclasses.dataclass(frozen=True)
+class PortInfo:
+    """A node's network port as its backend knows it.
+
+    The switch is named directly (``switch_info``, Ironic's
+    ``local_link_connection.switch_info`` or the switch of a port an admin
+    registered) or by its MAC address (``switch_id``); ``switch_port`` is
+    the port on that switch (Ironic's ``port_id``).
+    """
+
+    uuid: str
+    node_uuid: str
+    name: str | None
+    address: str | None
+    switch_info: str | None
+    switch_id: str | None
+    switch_port: str | None
+    physical_network: str | None
+    #: ``ironic`` or ``esi-leap`` (registered through ``/v1/ports``).
+    source: str = "esi-leap"
+
+
+@dataclasses.dataclass(frozen=True)
 class ReleaseStep:
     """One step of taking a node back from a lease and cleaning it.
 
@@ -101,6 +123,18 @@ class NodeBackend(abc.ABC):
             self.remove_lease(node_uuid, lease_uuid)
             return "lease removed from the node"
         return [ReleaseStep("remove_lease", remove)]
+
+    def list_ports(self, node_uuid: str | None = None) -> list[PortInfo]:
+        """The network ports of one node, or of every node (``None``).
+
+        The default returns the ports admins registered through
+        ``/v1/ports``; backends whose service knows the ports (Ironic)
+        override it.
+
+        :raises PeerUnavailable: when the backend's service does not answer.
+        """
+        from esi_leap.db import ports as db_ports
+        return db_ports.port_infos(node_uuid)
 
     def get_console(self, node_uuid: str) -> str | None:
         """Where the node's serial console listens (``tcp://host:port``).

@@ -26,6 +26,7 @@ from esi_leap.common import exception
 from esi_leap.conf import CONF
 from esi_leap.drivers.resource_types.base import NodeBackend
 from esi_leap.drivers.resource_types.base import NodeInfo
+from esi_leap.drivers.resource_types.base import PortInfo
 from esi_leap.drivers.resource_types.base import ReleaseStep
 
 LOG = logging.getLogger(__name__)
@@ -151,6 +152,19 @@ class IronicClient:
     def detach_vif(self, ident: str, vif: str) -> None:
         self.request("DELETE", f"/nodes/{ident}/vifs/{vif}")
 
+    def ports(self, **filters: str) -> list[dict[str, Any]]:
+        """Every port matching ``filters``, with details, following
+        ``next`` links."""
+        params: dict[str, str] = {"detail": "True", **filters}
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self.request("GET", "/ports", params=params,
+                                fail_fast=True)
+            found.extend(page.get("ports", []))
+            if not page.get("next") or not page.get("ports"):
+                return found
+            params["marker"] = page["ports"][-1]["uuid"]
+
     def console(self, ident: str) -> dict[str, Any]:
         """The node's console state and, when enabled, where it is."""
         return dict(self.request("GET", f"/nodes/{ident}/states/console",
@@ -190,6 +204,53 @@ def to_info(node: dict[str, Any]) -> NodeInfo:
         target_provision_state=node.get("target_provision_state"),
         target_power_state=node.get("target_power_state"),
         maintenance=bool(node.get("maintenance")))
+
+
+def to_port_info(port: dict[str, Any]) -> PortInfo:
+    """Ironic's port as the backend-neutral view.
+
+    ``local_link_connection`` gives the switch (``switch_info``, else
+    ``switch_id``) and the switch port (``port_id``). Ironic ports have no
+    name at older microversions (such as the default, 1.65): the name is
+    then the MAC address.
+    """
+    link = port.get("local_link_connection") or {}
+    address = port.get("address")
+    return PortInfo(
+        uuid=port["uuid"], node_uuid=port.get("node_uuid") or "",
+        name=port.get("name") or address, address=address,
+        switch_info=link.get("switch_info") or None,
+        switch_id=link.get("switch_id") or None,
+        switch_port=link.get("port_id") or None,
+        physical_network=port.get("physical_network") or None,
+        source="ironic")
+
+
+class _PortCache:
+    """Recently listed ports (every port, or one node's), each list kept
+    for ``[ironic] node_cache_ttl`` seconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lists: dict[str, tuple[float, list[PortInfo]]] = {}
+
+    def get(self, key: str) -> list[PortInfo] | None:
+        with self._lock:
+            hit = self._lists.get(key)
+        ttl: int = CONF.ironic.node_cache_ttl
+        if hit is None or time.monotonic() - hit[0] >= ttl:
+            return None
+        return list(hit[1])
+
+    def put(self, key: str, ports: list[PortInfo]) -> list[PortInfo]:
+        now = time.monotonic()
+        ttl: int = CONF.ironic.node_cache_ttl
+        with self._lock:
+            for stale in [k for k, (stamp, _) in self._lists.items()
+                          if now - stamp >= ttl]:
+                del self._lists[stale]
+            self._lists[key] = (now, list(ports))
+        return ports
 
 
 class _Cache:
@@ -243,6 +304,7 @@ class IronicNodeBackend(NodeBackend):
     def __init__(self) -> None:
         self.ironic = IronicClient()
         self._cache = _Cache()
+        self._ports = _PortCache()
 
     # -- reads ------------------------------------------------------------
 
@@ -289,6 +351,17 @@ class IronicNodeBackend(NodeBackend):
             return None
         url = info.get("url")
         return str(url) if url else None
+
+    def list_ports(self, node_uuid: str | None = None) -> list[PortInfo]:
+        """Ironic's ports (``GET /v1/ports?detail=True``), of one node or
+        of every node, cached like node reads."""
+        key = node_uuid or ""
+        cached = self._ports.get(key)
+        if cached is not None:
+            return cached
+        filters = {"node_uuid": node_uuid} if node_uuid else {}
+        return self._ports.put(
+            key, [to_port_info(p) for p in self.ironic.ports(**filters)])
 
     def _fresh(self, ident: str) -> NodeInfo:
         self._cache.forget()

@@ -162,7 +162,8 @@ NEW_COLUMNS = {
     "console_auth_tokens": set(),
 }
 #: Tables esi-leap added, empty when adopted.
-NEW_TABLES = {"nodes", "resource_guards"}
+NEW_TABLES = {"nodes", "resource_guards", "switches", "ports", "networks",
+              "network_access", "port_attachments", "network_actions"}
 
 
 def _backend(url: str) -> str:
@@ -213,7 +214,7 @@ def _assert_adopted(backend: str) -> None:
                           **dict.fromkeys(NEW_TABLES, 0)}
         assert counts == {"offers": 4, "leases": 4, "events": 3,
                           "console_auth_tokens": 1, "alembic_version": 1,
-                          "nodes": 0, "resource_guards": 0}
+                          **dict.fromkeys(NEW_TABLES, 0)}
         for table, expected in EXPECTED.items():
             rows = _raw_rows(conn, table)
             assert set(rows[0]) == set(expected[0]) | NEW_COLUMNS[table]

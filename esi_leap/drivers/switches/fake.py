@@ -1,0 +1,135 @@
+"""The ``fake`` switch driver: switches that live in memory.
+
+Unit tests and the embedded default's simulated switch use it. Its state
+can be inspected: :func:`port_states` in-process, and, when the switch's
+connection options name a ``state_file``, as JSON in that file (written
+after every session), which is how the embedded default shows its
+simulated switch to a person.
+
+Connection options (all optional):
+
+``ports``
+    Comma-separated port names the switch has; changes to other ports are
+    refused, as a real switch refuses a missing interface.
+``unreachable``
+    ``true``: sessions cannot be opened (the switch is down).
+``command_delay``, ``session_delay``
+    Seconds each port change, and each session opening, take (benchmarks).
+``state_file``
+    Where to keep the switch's state as JSON.
+"""
+
+import contextlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from esi_leap.drivers.switches import base
+
+_lock = threading.Lock()
+#: switch name -> port -> {"mode", "native_vlan", "tagged_vlans"}
+_STATES: dict[str, dict[str, dict[str, Any]]] = {}
+#: switch name -> sessions opened
+_SESSIONS: dict[str, int] = {}
+
+
+def _truthy(value: str | None) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def port_states(switch: str) -> dict[str, dict[str, Any]]:
+    """A copy of a fake switch's port states, by port name."""
+    with _lock:
+        copied: dict[str, dict[str, Any]] = json.loads(
+            json.dumps(_STATES.get(switch, {})))
+        return copied
+
+
+def sessions_opened(switch: str) -> int:
+    """How many sessions were opened on a fake switch."""
+    with _lock:
+        return _SESSIONS.get(switch, 0)
+
+
+def reset(switch: str | None = None) -> None:
+    """Forget one fake switch's state and counters, or every switch's."""
+    with _lock:
+        for table in (_STATES, _SESSIONS):
+            if switch is None:
+                table.clear()
+            else:
+                table.pop(switch, None)
+
+
+def set_port(switch: str, port: str, state: dict[str, Any]) -> None:
+    """Change a port behind esi-leap's back (tests of drift)."""
+    with _lock:
+        _STATES.setdefault(switch, {})[port] = dict(state)
+
+
+class FakeSession(base.SwitchSession):
+    """A session on one in-memory switch."""
+
+    def __init__(self, driver: "FakeSwitchDriver") -> None:
+        self._driver = driver
+
+    def apply(self, change: base.PortChange) -> None:
+        options = self._driver.config.connection
+        known = options.get("ports")
+        if known and change.port not in known.split(","):
+            raise base.SwitchError(
+                f"% Invalid interface {change.port} on switch "
+                f"{self._driver.config.name}")
+        delay = float(options.get("command_delay", 0) or 0)
+        if delay:
+            time.sleep(delay)
+        target = change.target
+        with _lock:
+            _STATES.setdefault(self._driver.config.name, {})[change.port] = {
+                "mode": "trunk" if target.is_trunk else "access",
+                "native_vlan": target.native_vlan,
+                "tagged_vlans": sorted(target.tagged_vlans),
+            }
+
+
+class FakeSwitchDriver(base.SwitchDriver):
+    """Driver of the in-memory switches."""
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[base.SwitchSession]:
+        options = self.config.connection
+        if _truthy(options.get("unreachable")):
+            raise base.SwitchUnreachable(
+                f"switch {self.config.name} does not answer (connection "
+                "timed out)")
+        delay = float(options.get("session_delay", 0) or 0)
+        if delay:
+            time.sleep(delay)
+        state_file = options.get("state_file")
+        with _lock:
+            _SESSIONS[self.config.name] = _SESSIONS.get(
+                self.config.name, 0) + 1
+            if state_file and self.config.name not in _STATES:
+                _STATES[self.config.name] = _load(state_file)
+        yield FakeSession(self)
+        if state_file:
+            _save(state_file, port_states(self.config.name))
+
+
+def _load(path: str) -> dict[str, dict[str, Any]]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            loaded: dict[str, dict[str, Any]] = json.load(f)["ports"]
+            return loaded
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _save(path: str, ports: dict[str, dict[str, Any]]) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump({"ports": ports}, f, indent=2, sort_keys=True)
+    os.replace(tmp, path)

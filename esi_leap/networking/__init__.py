@@ -1,0 +1,1 @@
+"""Tenant network isolation: VLAN pools, switches, ports, port changes."""

@@ -1,0 +1,52 @@
+"""The VLANs a switch port should carry, from its attachments.
+
+A port's native VLAN is its native network's VLAN, or the physical
+network's quarantine VLAN when it has none (a port is never without a VLAN);
+its tagged VLANs are those of its tagged networks.
+"""
+
+from collections.abc import Sequence
+
+from esi_leap.db import models
+from esi_leap.db import network_actions as db_actions
+from esi_leap.drivers.switches.base import PortChange
+from esi_leap.drivers.switches.base import PortState
+from esi_leap.networking import vlans
+
+#: (vlan, mode, network uuid) of one network on a port.
+Wanted = tuple[int, str, str]
+
+
+def _state(physical_network: str, wanted: Sequence[Wanted]
+           ) -> tuple[PortState, dict[int, str]]:
+    native = [(vlan, uuid) for vlan, mode, uuid in wanted if mode == "native"]
+    tagged = {vlan: uuid for vlan, mode, uuid in wanted if mode == "tagged"}
+    names = dict(tagged)
+    if native:
+        native_vlan = native[0][0]
+        names[native_vlan] = native[0][1]
+    else:
+        native_vlan = vlans.quarantine_vlan(physical_network)
+    return PortState(native_vlan, frozenset(tagged)), names
+
+
+def change_for(action: models.NetworkAction,
+               attached: Sequence[models.PortAttachment]) -> PortChange:
+    """The port change that carries out ``action`` on a port whose
+    attachments are ``attached``.
+
+    :raises Conflict: when the physical network has no quarantine VLAN.
+    """
+    before: list[Wanted] = [(a.network.vlan, a.mode, a.network.uuid)
+                            for a in attached]
+    if action.kind == db_actions.QUARANTINE:
+        after: list[Wanted] = []
+    elif action.kind == db_actions.DETACH:
+        after = [w for w in before if w[2] != action.network_uuid]
+    else:
+        after = before + [(action.vlan or 0, action.mode or "native",
+                           action.network_uuid or "")]
+    current, _ = _state(action.physical_network, before)
+    target, names = _state(action.physical_network, after)
+    return PortChange(port=action.switch_port, target=target,
+                      current=current, network_ids=names)

@@ -1,0 +1,1 @@
+"""Commands of the ``openstack.esi_leap.v1`` group."""
