@@ -13,6 +13,7 @@ from esi_leap.api import network_views
 from esi_leap.api import request as r
 from esi_leap.api.handlers import common
 from esi_leap.api.handlers import networks as network_handlers
+from esi_leap.api.handlers import ports as port_handlers
 from esi_leap.api.schemas import networks as schemas
 from esi_leap.common import context as esi_context
 from esi_leap.common import exception
@@ -21,6 +22,7 @@ from esi_leap.db import attachments as db_attachments
 from esi_leap.db import models
 from esi_leap.db import network_actions as db_actions
 from esi_leap.db import networks as db_networks
+from esi_leap.drivers.resource_types.base import NodeBackend
 from esi_leap.drivers.resource_types.base import NodeInfo
 from esi_leap.manager import rpcapi
 from esi_leap.networking import ports as node_ports
@@ -33,16 +35,16 @@ ACTION_LIST_PARAMS = frozenset({"node", "port", "network", "status"}) | (
 
 
 def _node_to_change(ctx: esi_context.RequestContext, ident: str,
-                    rule: str) -> tuple[NodeInfo, str]:
-    """The node whose ports the caller changes, and the project the change
-    is made for (the node's lessee, else its owner).
+                    rule: str) -> tuple[NodeBackend, NodeInfo, str]:
+    """The node whose ports the caller changes, its backend, and the
+    project the change is made for (the node's lessee, else its owner).
 
     :raises NodeNotFound: when the caller may not see the node.
     :raises Forbidden: for readers, and for an owner whose node is leased
         to another project.
     :raises Conflict: while a lease of the node is ending.
     """
-    node = common.visible_node(ctx, None, ident)
+    backend, node = port_handlers.visible_port_node(ctx, ident)
     policy.authorize(ctx, rule, common.node_target(node))
     holder = node.lessee_id or node.owner_id or ""
     if holder != ctx.project_id and not network_handlers.is_network_admin(
@@ -54,17 +56,17 @@ def _node_to_change(ctx: esi_context.RequestContext, ident: str,
         raise exception.Conflict(
             reason=f"Node {node.uuid} is being released; its ports are "
                    "going back to quarantine.")
-    return node, holder
+    return backend, node, holder
 
 
-def _switch_port(node: NodeInfo, ident: str) -> node_ports.NodePort:
+def _switch_port(backend: NodeBackend, node: NodeInfo,
+                 ident: str) -> node_ports.NodePort:
     """The node's port, which must be on a switch esi-leap drives.
 
     :raises PortNotFound:
     :raises Conflict: when the port is on no known switch or physical
         network, or its physical network has no quarantine VLAN.
     """
-    _, backend = common.backend_for(None)
     port = node_ports.find_port(backend, node.uuid, ident)
     if not port.switch or not port.switch_port:
         raise exception.Conflict(
@@ -123,9 +125,9 @@ def attach(req: webob.Request) -> webob.Response:
     """POST /v1/nodes/{node_ident}/ports/{port_ident}/networks"""
     ctx = r.context_of(req)
     body = r.json_body(req, schemas.ATTACH)
-    node, project_id = _node_to_change(ctx, req.urlvars["node_ident"],
-                                       network_policy.ATTACH)
-    port = _switch_port(node, req.urlvars["port_ident"])
+    backend, node, project_id = _node_to_change(
+        ctx, req.urlvars["node_ident"], network_policy.ATTACH)
+    port = _switch_port(backend, node, req.urlvars["port_ident"])
     network = network_handlers.find_network(ctx, body["network"])
     if not db_networks.may_use(network, project_id):
         raise exception.Forbidden(
@@ -143,9 +145,9 @@ def detach(req: webob.Request) -> webob.Response:
     """DELETE /v1/nodes/{node_ident}/ports/{port_ident}/networks/
     {network_ident}"""
     ctx = r.context_of(req)
-    node, project_id = _node_to_change(ctx, req.urlvars["node_ident"],
-                                       network_policy.DETACH)
-    port = _switch_port(node, req.urlvars["port_ident"])
+    backend, node, project_id = _node_to_change(
+        ctx, req.urlvars["node_ident"], network_policy.DETACH)
+    port = _switch_port(backend, node, req.urlvars["port_ident"])
     ident = req.urlvars["network_ident"]
     attached = [a for a in db_attachments.for_ports([port.uuid])[port.uuid]
                 if ident in (a.network.uuid, a.network.name)]
@@ -161,10 +163,10 @@ def detach(req: webob.Request) -> webob.Response:
 def list_port_networks(req: webob.Request) -> webob.Response:
     """GET /v1/nodes/{node_ident}/ports/{port_ident}/networks"""
     ctx = r.context_of(req)
-    node = common.visible_node(ctx, None, req.urlvars["node_ident"])
+    backend, node = port_handlers.visible_port_node(
+        ctx, req.urlvars["node_ident"])
     policy.authorize(ctx, network_policy.LIST_ATTACHMENTS,
                      common.node_target(node))
-    _, backend = common.backend_for(None)
     port = node_ports.find_port(backend, node.uuid,
                                 req.urlvars["port_ident"])
     attached = db_attachments.for_ports([port.uuid])[port.uuid]
@@ -173,11 +175,12 @@ def list_port_networks(req: webob.Request) -> webob.Response:
 
 
 def _visible_node_uuids(ctx: esi_context.RequestContext) -> tuple[str, ...]:
-    _, backend = common.backend_for(None)
     project = ctx.project_id or ""
-    nodes = (backend.list_nodes(owner_id=project)
-             + backend.list_nodes(lessee_id=project))
-    return tuple(sorted({n.uuid for n in nodes}))
+    uuids: set[str] = set()
+    for _, backend in node_ports.port_backends():
+        uuids.update(n.uuid for n in backend.list_nodes(owner_id=project))
+        uuids.update(n.uuid for n in backend.list_nodes(lessee_id=project))
+    return tuple(sorted(uuids))
 
 
 def list_actions(req: webob.Request) -> webob.Response:
@@ -220,7 +223,7 @@ def _may_see(ctx: esi_context.RequestContext,
     if action.project_id == ctx.project_id:
         return True
     try:
-        common.visible_node(ctx, None, action.node_uuid)
+        port_handlers.visible_port_node(ctx, action.node_uuid)
     except exception.NodeNotFound:
         return False
     return True

@@ -32,6 +32,7 @@ from esi_leap.drivers.resource_types.base import NodeBackend
 from esi_leap.drivers.resource_types.base import NodeInfo
 from esi_leap.networking import ports as node_ports
 from esi_leap.networking import switches
+from esi_leap.policies import node as node_policy
 from esi_leap.policies import port as port_policy
 
 LOG = logging.getLogger(__name__)
@@ -54,26 +55,18 @@ def is_port_admin(ctx: esi_context.RequestContext) -> bool:
 def visible_port_node(ctx: esi_context.RequestContext,
                       ident: str) -> tuple[NodeBackend, NodeInfo]:
     """The node named by uuid or name, from any backend whose nodes have
-    ports (:func:`esi_leap.networking.ports.port_backends`), if the caller
-    may see it.
+    ports (:func:`esi_leap.networking.ports.find_node`), if the caller may
+    see it (``esi_leap:node:get``).
 
     :raises NodeNotFound: when there is no such node or the caller may not
         see it.
     :raises PeerUnavailable: when a backend that did not answer might have
         it.
     """
-    unanswered: exception.PeerUnavailable | None = None
-    for rtype, backend in node_ports.port_backends():
-        try:
-            return backend, common.visible_node(ctx, rtype, ident)
-        except exception.NodeNotFound:
-            continue
-        except exception.PeerUnavailable as exc:
-            unanswered = exc
-    if unanswered is not None:
-        raise unanswered
-    raise exception.NodeNotFound(ident=ident,
-                                 resource_type=common.backend_for(None)[0])
+    rtype, backend, node = node_ports.find_node(ident)
+    if not policy.check(ctx, node_policy.GET, common.node_target(node)):
+        raise exception.NodeNotFound(ident=ident, resource_type=rtype)
+    return backend, node
 
 
 def port_view(port: node_ports.NodePort, shows_switch: bool,
