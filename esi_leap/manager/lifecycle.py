@@ -106,6 +106,9 @@ class Lifecycle:
         try:
             backend = resource_types.get_backend(lease.resource_type)
             release.prepare_fulfil(backend, lease)
+        except exception.NodeNotFound as exc:
+            self._node_gone(lease, FULFILLABLE, exc)
+            return
         except exception.StepPending as exc:
             LOG.info("Lease %s waits: %s", lease.uuid, exc)
             self._pending(lease.uuid)

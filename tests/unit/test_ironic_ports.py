@@ -247,6 +247,12 @@ def test_ironic_down_is_peer_unavailable(ironic: FakeIronicWithPorts,
 
 # -- resolved against the switches --------------------------------------------
 
+def test_ports_of_a_deleted_node_say_the_node_is_gone(
+        ironic: FakeIronicWithPorts, backend: Any) -> None:
+    with pytest.raises(exception.NodeNotFound):
+        backend.list_ports("0d5f2b9e-dead-4000-8000-000000000009")
+
+
 def test_node_ports_resolve_switches_and_physical_networks(
         ironic: FakeIronicWithPorts, backend: Any, cabled: None) -> None:
     helpers.override("default_physical_network", "physnet1",

@@ -113,7 +113,7 @@ class IronicClient:
         if status >= 400:
             raise exception.PeerError(
                 peer="Ironic", reason=f"HTTP {status} on {method} {path}: "
-                                      f"{_fault(response)}")
+                                      f"{_fault(response)}", status=status)
         return response.json() if response.content else None
 
     def node(self, ident: str, fields: Iterable[str] | None = None,
@@ -354,14 +354,23 @@ class IronicNodeBackend(NodeBackend):
 
     def list_ports(self, node_uuid: str | None = None) -> list[PortInfo]:
         """Ironic's ports (``GET /v1/ports?detail=True``), of one node or
-        of every node, cached like node reads."""
+        of every node, cached like node reads.
+
+        :raises NodeNotFound: when Ironic has no such node.
+        """
         key = node_uuid or ""
         cached = self._ports.get(key)
         if cached is not None:
             return cached
         filters = {"node_uuid": node_uuid} if node_uuid else {}
-        return self._ports.put(
-            key, [to_port_info(p) for p in self.ironic.ports(**filters)])
+        try:
+            found = self.ironic.ports(**filters)
+        except exception.PeerError as exc:
+            if node_uuid and exc.kwargs.get("status") == 404:
+                raise exception.NodeNotFound(
+                    ident=node_uuid, resource_type=RESOURCE_TYPE) from None
+            raise
+        return self._ports.put(key, [to_port_info(p) for p in found])
 
     def _fresh(self, ident: str) -> NodeInfo:
         self._cache.forget()
