@@ -1,6 +1,7 @@
 """Keyset pagination and sorting for list queries (Ironic's semantics)."""
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,13 +26,7 @@ def apply(stmt: sa.Select[Any], model: Any, page: Page,
     :raises InvalidInput: for an unknown sort key or direction.
     :raises InvalidInput: see :func:`check_marker`, called first.
     """
-    if page.sort_key not in sortable:
-        raise exception.InvalidInput(
-            reason=f"sort_key {page.sort_key!r} is not one of: "
-                   f"{', '.join(sorted(sortable))}.")
-    if page.sort_dir not in ("asc", "desc"):
-        raise exception.InvalidInput(
-            reason=f"sort_dir {page.sort_dir!r} is not one of: asc, desc.")
+    check_sort(page, sortable)
     column = _sort_column(model, page.sort_key)
     descending = page.sort_dir == "desc"
     if page.marker is not None:
@@ -42,6 +37,19 @@ def apply(stmt: sa.Select[Any], model: Any, page: Page,
     if page.limit is not None:
         stmt = stmt.limit(page.limit)
     return stmt
+
+
+def check_sort(page: Page, sortable: Iterable[str]) -> None:
+    """:raises InvalidInput: for a sort key not in ``sortable`` or a
+    direction other than asc and desc."""
+    keys = sorted(sortable)
+    if page.sort_key not in keys:
+        raise exception.InvalidInput(
+            reason=f"sort_key {page.sort_key!r} is not one of: "
+                   f"{', '.join(keys)}.")
+    if page.sort_dir not in ("asc", "desc"):
+        raise exception.InvalidInput(
+            reason=f"sort_dir {page.sort_dir!r} is not one of: asc, desc.")
 
 
 def _sort_column(model: Any, key: str) -> Any:

@@ -42,13 +42,7 @@ def page_items(items: Sequence[T], page: pagination.Page,
     :raises InvalidInput: for an unknown sort key or direction, or a
         marker that is not in the list.
     """
-    if page.sort_key not in sort_keys:
-        raise exception.InvalidInput(
-            reason=f"sort_key {page.sort_key!r} is not one of: "
-                   f"{', '.join(sorted(sort_keys))}.")
-    if page.sort_dir not in ("asc", "desc"):
-        raise exception.InvalidInput(
-            reason=f"sort_dir {page.sort_dir!r} is not one of: asc, desc.")
+    pagination.check_sort(page, sort_keys)
     key = sort_keys[page.sort_key]
     ordered = sorted(items, key=lambda item: _sortable(key(item)),
                      reverse=page.sort_dir == "desc")
