@@ -45,10 +45,12 @@ def find_network(ctx: esi_context.RequestContext,
     return network
 
 
-def _view(ctx: esi_context.RequestContext,
-          network: models.Network) -> dict[str, object]:
-    return network_views.network_view(
-        network, is_network_admin(ctx) or network.project_id == ctx.project_id)
+def _views(ctx: esi_context.RequestContext,
+           networks: list[models.Network]) -> list[dict[str, object]]:
+    """The networks as the caller sees them (one policy check for all)."""
+    admin = is_network_admin(ctx)
+    return [network_views.network_view(
+        n, admin or n.project_id == ctx.project_id) for n in networks]
 
 
 def list_networks(req: webob.Request) -> webob.Response:
@@ -65,8 +67,7 @@ def list_networks(req: webob.Request) -> webob.Response:
         usable_by=None if is_network_admin(ctx) else ctx.project_id or "")
     page = r.page_param(params)
     found = db_networks.network_list(filters, page)
-    return r.respond_list(req, "networks", [_view(ctx, n) for n in found],
-                          found, page)
+    return r.respond_list(req, "networks", _views(ctx, found), found, page)
 
 
 def show_network(req: webob.Request) -> webob.Response:
@@ -74,7 +75,7 @@ def show_network(req: webob.Request) -> webob.Response:
     ctx = r.context_of(req)
     network = find_network(ctx, req.urlvars["network_ident"])
     policy.authorize(ctx, network_policy.GET, network_target(network))
-    return r.respond(_view(ctx, network))
+    return r.respond(_views(ctx, [network])[0])
 
 
 def _physical_network(requested: str | None) -> str:
@@ -126,7 +127,7 @@ def create_network(req: webob.Request) -> webob.Response:
                                       "vlan": network.vlan,
                                       "physnet": physnet,
                                       "project": project_id})
-    return r.respond(_view(ctx, network), status=201)
+    return r.respond(_views(ctx, [network])[0], status=201)
 
 
 def _owned_network(req: webob.Request, rule: str) -> models.Network:
