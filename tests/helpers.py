@@ -108,6 +108,8 @@ def configure(database_url: str, **overrides: Any) -> None:
         name, group = _overrides.pop()
         CONF.clear_override(name, group=group)
     override("connection", database_url, group="database")
+    # Tests start audits themselves (audit__interval=N turns them on).
+    override("interval", 0, group="audit")
     for key, value in overrides.items():
         group, _, name = key.rpartition("__")
         override(name, value, group=group or None)

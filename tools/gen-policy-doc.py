@@ -43,6 +43,8 @@ TITLES = {
     "network_action": "Network actions",
     "switch": "Switches",
     "port": "Ports",
+    "audit": "Switch audits",
+    "finding": "Audit findings",
 }
 BASE_TITLE = "Base rules"
 

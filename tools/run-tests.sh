@@ -13,6 +13,10 @@ ensure_venv test
 ./tools/install-lab-packages.sh \
     || echo "Could not install the switch lab's packages; its tests" \
             "skip (or fail when CI=true)." >&2
+# fake-switches 1.5.0 (vendor switch CLIs over SSH) in ./.venv-switches.
+./tools/install-switch-emulator.sh \
+    || echo "Could not install the switch emulator; its tests skip" \
+            "(or fail when CI=true)." >&2
 status=0
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q "$@" || status=$?
 if [ "$status" -eq 5 ]; then

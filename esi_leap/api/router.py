@@ -7,6 +7,7 @@ import webob
 
 from esi_leap.api import errors
 from esi_leap.api.handlers import attachments
+from esi_leap.api.handlers import audits
 from esi_leap.api.handlers import console_tokens
 from esi_leap.api.handlers import events
 from esi_leap.api.handlers import leases
@@ -58,6 +59,14 @@ ROUTES: Mapping[str, Mapping[str, Handler]] = {
     "/v1/ports/{port_uuid}": {"GET": ports.show_port,
                               "DELETE": ports.delete_port},
     "/v1/nodes/{node_ident}/ports": {"GET": ports.list_node_ports},
+    "/v1/networks/{network_ident}/verification": {
+        "GET": networks.verify_network},
+    "/v1/audits": {"GET": audits.list_audits, "POST": audits.create_audit},
+    "/v1/audits/{audit_uuid}": {"GET": audits.show_audit},
+    "/v1/audits/{audit_uuid}/remediation": {
+        "GET": audits.show_remediation, "POST": audits.apply_remediation},
+    "/v1/findings": {"GET": audits.list_findings},
+    "/v1/findings/{finding_uuid}": {"GET": audits.show_finding},
 }
 
 

@@ -136,7 +136,10 @@ def seed_switch(directory: str) -> None:
     switches.create({
         "name": DEMO_SWITCH, "driver": "fake",
         "physical_network": DEMO_PHYSNET,
-        "connection": {"state_file": switch_state_path(directory)}})
+        # Its ports start on the quarantine VLAN, as an installer leaves
+        # them; an audit of a fresh install finds nothing wrong.
+        "connection": {"state_file": switch_state_path(directory),
+                       "default_vlan": DEMO_QUARANTINE_VLAN.split(":")[1]}})
     for index, node in enumerate(db_nodes.node_list(), start=1):
         db_ports.port_create({
             "uuid": uuidutils.generate_uuid(), "node_uuid": node.uuid,

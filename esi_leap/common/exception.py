@@ -87,6 +87,10 @@ class NetworkActionNotFound(NotFound):
     msg_fmt = "Network action %(ident)s not found."
 
 
+class AuditNotFound(NotFound):
+    msg_fmt = "Audit %(ident)s not found."
+
+
 class ResourceTypeUnknown(InvalidInput):
     msg_fmt = ("Resource type %(resource_type)s is unknown. Known types: "
                "%(known)s.")
@@ -129,6 +133,11 @@ class NodeInMaintenance(Conflict):
 class VlanPoolExhausted(Conflict):
     msg_fmt = ("No free VLAN is left in the pool of physical network "
                "%(physical_network)s.")
+
+
+class AuditRunning(Conflict):
+    msg_fmt = ("Audit %(audit)s is %(status)s; one audit runs at a time. "
+               "Follow it with GET /v1/audits/%(audit)s.")
 
 
 class PortBusy(Conflict):

@@ -1,4 +1,5 @@
-"""Events and notifications for lease, offer and network action changes.
+"""Events and notifications for lease, offer, network action, audit and
+finding changes.
 
 :func:`record` always inserts a row in the events table (served by
 ``GET /v1/events``) and, when ``[notification] notification_level`` allows,
@@ -19,11 +20,13 @@ from esi_leap.db import models
 LOG = logging.getLogger(__name__)
 
 #: What events and notifications are about.
-Recordable = models.Lease | models.Offer | models.NetworkAction
+Recordable = (models.Lease | models.Offer | models.NetworkAction
+              | models.Audit | models.Finding)
 
 #: Columns that are bookkeeping, not news.
 _INTERNAL = ("reserved_by", "reserved_at", "end_request",
-             "expiry_notice_time", "claimed_by", "claimed_at", "active_port")
+             "expiry_notice_time", "claimed_by", "claimed_at", "active_port",
+             "active", "active_key")
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -64,7 +67,8 @@ def payload(obj: Recordable) -> dict[str, Any]:
     return fields
 
 
-def record(event_type: str, obj: Recordable,
+def record(event_type: str,
+           obj: models.Lease | models.Offer | models.NetworkAction,
            level: str = "info", reason: str | None = None) -> None:
     """Record ``event_type`` for ``obj`` and notify if enabled."""
     db_events.event_create(db_events.event_fields(event_type, obj, reason))

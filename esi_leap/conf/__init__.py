@@ -8,6 +8,7 @@ feeds the sample generator.
 from oslo_config import cfg
 
 from esi_leap.conf import api
+from esi_leap.conf import audit
 from esi_leap.conf import auth
 from esi_leap.conf import database
 from esi_leap.conf import dummy_node
@@ -23,7 +24,7 @@ from esi_leap.conf import serialconsoleproxy
 
 CONF = cfg.CONF
 
-for _module in (api, auth, database, dummy_node, embedded, ironic, keystone,
-                manager, messaging, networking, notification, quota,
+for _module in (api, audit, auth, database, dummy_node, embedded, ironic,
+                keystone, manager, messaging, networking, notification, quota,
                 serialconsoleproxy):
     _module.register_opts(CONF)

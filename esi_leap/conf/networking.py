@@ -99,6 +99,17 @@ switch_opts = [
                help="Enable secret (privileged mode), where the device has "
                     "one."),
     cfg.StrOpt("key_file", help="SSH private key file of that user."),
+    cfg.StrOpt("audit_username",
+               help="User the auditor logs in as to read ports back, for "
+                    "switches that give read-only accounts; unset: the "
+                    "auditor uses ``username`` and ``password``."),
+    cfg.StrOpt("audit_password", secret=True,
+               help="Password of ``audit_username``."),
+    cfg.ListOpt("audit_ignore_ports", default=[],
+                help="Ports of this switch the auditor does not report as "
+                     "unmanaged although they carry tenant VLANs: uplinks "
+                     "and inter-switch trunks (networking-generic-switch's "
+                     "``ngs_trunk_ports`` are left out too)."),
     cfg.DictOpt("options", default={},
                 help="Further driver options, for example "
                      "ngs_save_configuration:false,ngs_ssh_connect_timeout:30 "
@@ -106,9 +117,14 @@ switch_opts = [
 ]
 
 #: Options of a ``[switch:NAME]`` section that are connection options.
-CONNECTION_OPTION_NAMES = ("ip", "port", "username", "key_file")
+CONNECTION_OPTION_NAMES = ("ip", "port", "username", "key_file",
+                           "audit_username", "audit_ignore_ports")
 #: Options of a ``[switch:NAME]`` section that are write-only secrets.
-SECRET_OPTION_NAMES = ("password", "secret")
+SECRET_OPTION_NAMES = ("password", "secret", "audit_password")
+#: Connection options and secrets only the auditor uses (never given to a
+#: driver that writes).
+AUDIT_OPTION_NAMES = ("audit_username", "audit_password",
+                      "audit_ignore_ports")
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:

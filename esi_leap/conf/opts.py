@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from oslo_config import cfg
 
 from esi_leap.conf import api
+from esi_leap.conf import audit
 from esi_leap.conf import auth
 from esi_leap.conf import dummy_node
 from esi_leap.conf import embedded
@@ -20,7 +21,8 @@ from esi_leap.conf import serialconsoleproxy
 def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
     """Return our option groups, in alphabetical order of group."""
     result: list[tuple[str | None, Sequence[cfg.Opt]]] = []
-    for module in (auth, api, dummy_node, embedded, ironic, keystone, manager,
-                   networking, notification, quota, serialconsoleproxy):
+    for module in (auth, api, audit, dummy_node, embedded, ironic,
+                   keystone, manager, networking, notification, quota,
+                   serialconsoleproxy):
         result.extend(module.list_opts())
     return result

@@ -365,3 +365,96 @@ class NetworkAction(Base):
     claimed_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         UTCDateTime)
     active_port: orm.Mapped[str | None] = orm.mapped_column(sa.String(300))
+    #: For a ``restore`` (remediation): the port's state as an audit saw
+    #: it, which the change starts from.
+    observed: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(JSONDict)
+
+
+class Audit(Base):
+    """One comparison of the switches with the database.
+
+    ``active`` is ``"audit"`` while the audit is pending or running and NULL
+    after: its unique index lets one audit run at a time.
+    """
+
+    __tablename__ = "audits"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_audits0uuid"),
+        sa.UniqueConstraint("active", name="uniq_audits0active"),
+        sa.Index("audit_created_at_idx", "created_at"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    #: ``pending``, ``running``, ``done`` or ``error``.
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    #: ``api`` (asked for) or ``periodic``.
+    trigger: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    #: The project that asked, for an API audit.
+    project_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: The switches to read (``{"names": [...]}``); empty: every switch.
+    scope: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(JSONDict)
+    started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    #: Counts and per-switch outcomes (see esi_leap.audit.runner).
+    summary: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(JSONDict)
+    message: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    claimed_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    active: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+
+
+class Finding(Base):
+    """What audits saw on one switch port (or switch) that is one kind of
+    thing: a match or a difference from the intended state.
+
+    A finding is ``open`` while audits keep seeing it and ``resolved`` when
+    an audit of its switch no longer does. ``active_key`` is its
+    fingerprint while it is open (NULL once resolved): its unique index
+    keeps one open finding per fingerprint (a SHA-256 of switch, port,
+    kind and VLAN).
+    """
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_findings0uuid"),
+        sa.UniqueConstraint("active_key", name="uniq_findings0active_key"),
+        sa.Index("finding_status_severity_idx", "status", "severity"),
+        sa.Index("finding_switch_port_idx", "switch", "switch_port"),
+        sa.Index("finding_resolved_at_idx", "resolved_at"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    severity: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    #: ``open`` or ``resolved``.
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    switch: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    #: NULL for a finding about the whole switch (``unreadable``).
+    switch_port: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    port_uuid: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    node_uuid: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    lease_uuid: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    #: The project that holds the port's node (its lessee, or the project
+    #: that attached its networks).
+    project_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: The network the finding is about (the missing or the foreign one).
+    network_uuid: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    vlan: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    message: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    #: Intended state, observed state and who else is concerned (foreign
+    #: projects and networks).
+    details: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(JSONDict)
+    first_audit_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    last_audit_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    resolved_audit_uuid: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36))
+    last_seen_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        UTCDateTime)
+    resolved_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    active_key: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))

@@ -24,6 +24,9 @@ from esi_leap.db import pagination
 PENDING, RUNNING, DONE, ERROR = "pending", "running", "done", "error"
 STATUSES = (PENDING, RUNNING, DONE, ERROR)
 ATTACH, DETACH, QUARANTINE = "attach", "detach", "quarantine"
+#: Put a port back in its intended state (an audit's remediation); its
+#: attachments do not change.
+RESTORE = "restore"
 SORTABLE = frozenset({"id", "created_at", "updated_at", "status"})
 
 
@@ -218,6 +221,8 @@ def succeed(claimed: models.NetworkAction, message: str | None = None
 def _change_attachments(session: sa.orm.Session,
                         done: models.NetworkAction) -> None:
     att, net = models.PortAttachment, models.Network
+    if done.kind == RESTORE:
+        return
     if done.kind == QUARANTINE:
         session.execute(sa.delete(att).where(att.port_uuid == done.port_uuid))
         return

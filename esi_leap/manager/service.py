@@ -5,9 +5,11 @@ RPC cast or, in the all-in-one, by the API in the same process) it runs one
 pass: indexed queries find leases to fulfil, end or cancel, offers to
 expire, leases about to end and switches with network actions to apply; a
 thread pool does the work (one task per switch, which applies its actions
-in one session). Several
-managers may run on one database: each lease is reserved by compare-and-swap
-before anyone acts on it.
+in one session). Audits run beside it in their own thread (one at a
+time; a periodic one is asked for every ``[audit] interval`` seconds), so a
+long audit never delays leases. Several managers may run on one database:
+each lease and audit is claimed by compare-and-swap before anyone acts on
+it.
 """
 
 import datetime
@@ -19,6 +21,7 @@ import futurist
 import oslo_messaging
 from oslo_log import log as logging
 
+from esi_leap.audit import runner as audit_runner
 from esi_leap.common import timeutils
 from esi_leap.conf import CONF
 from esi_leap.db import console_tokens as db_console_tokens
@@ -57,6 +60,8 @@ class Manager:
         self._thread: threading.Thread | None = None
         self._pool = futurist.ThreadPoolExecutor(
             max_workers=CONF.manager.workers)
+        self._audit_pool = futurist.ThreadPoolExecutor(max_workers=1)
+        self._audit: futurist.Future | None = None  # type: ignore[type-arg]
         self._rpc_server: oslo_messaging.MessageHandlingServer | None = None
         self._next_housekeeping = 0.0
 
@@ -109,6 +114,7 @@ class Manager:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self._pool.shutdown(wait=graceful)
+        self._audit_pool.shutdown(wait=graceful)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -165,12 +171,24 @@ class Manager:
         for offer in db_offers.offers_due_to_expire(now, limit):
             futures.append(self._pool.submit(self.lifecycle.expire_offer,
                                              offer))
+        self.start_audit(now)
         for future in futures:
             try:
                 future.result()
             except Exception:  # noqa: BLE001 - one failure must not stop all
                 LOG.exception("Manager work item failed")
         return len(futures)
+
+    def start_audit(self, now: datetime.datetime) -> None:
+        """Ask for a periodic audit when one is due and, unless this
+        manager is running one, run the pending audit in the audit
+        thread."""
+        if self._audit is not None and not self._audit.done():
+            return
+        if audit_runner.periodic_due(now):
+            audit_runner.request_periodic()
+        self._audit = self._audit_pool.submit(audit_runner.run_pending,
+                                              self.host)
 
     def _housekeeping_due(self) -> bool:
         interval = CONF.manager.peer_check_interval
@@ -181,6 +199,7 @@ class Manager:
 
     def housekeeping(self) -> None:
         """The slow periodic work: end leases whose node or project is
-        gone, and forget expired console tokens."""
+        gone, forget expired console tokens and old audits."""
         peer_check.check()
         db_console_tokens.delete_expired(int(time.time()))
+        audit_runner.purge_history(timeutils.utcnow())

@@ -5,7 +5,9 @@ network's quarantine VLAN when it has none (a port is never without a VLAN);
 its tagged VLANs are those of its tagged networks.
 """
 
+from collections.abc import Mapping
 from collections.abc import Sequence
+from typing import Any
 
 from esi_leap.db import models
 from esi_leap.db import network_actions as db_actions
@@ -30,6 +32,33 @@ def _state(physical_network: str, wanted: Sequence[Wanted]
     return PortState(native_vlan, frozenset(tagged)), names
 
 
+def from_observed(observed: Mapping[str, Any] | None,
+                  fallback_native: int) -> PortState | None:
+    """The state an audit saw (``ObservedPort`` as findings show it), as
+    the ``current`` of a change: the VLANs a restore must remove. A port
+    that carried every VLAN has no list to remove from (setting the
+    target replaces it)."""
+    if not observed:
+        return None
+    allowed = observed.get("allowed_vlans")
+    native = observed.get("native_vlan")
+    tagged = frozenset(allowed) if isinstance(allowed, list) else frozenset()
+    native_vlan = native if isinstance(native, int) else fallback_native
+    return PortState(native_vlan, tagged - {native_vlan})
+
+
+def intended(physical_network: str,
+             attached: Sequence[models.PortAttachment]
+             ) -> tuple[PortState, dict[int, str]]:
+    """What a port with ``attached`` networks should carry, and which
+    network owns each VLAN.
+
+    :raises Conflict: when the physical network has no quarantine VLAN.
+    """
+    return _state(physical_network, [(a.network.vlan, a.mode, a.network.uuid)
+                                     for a in attached])
+
+
 def change_for(action: models.NetworkAction,
                attached: Sequence[models.PortAttachment]) -> PortChange:
     """The port change that carries out ``action`` on a port whose
@@ -39,6 +68,12 @@ def change_for(action: models.NetworkAction,
     """
     before: list[Wanted] = [(a.network.vlan, a.mode, a.network.uuid)
                             for a in attached]
+    if action.kind == db_actions.RESTORE:
+        target, names = _state(action.physical_network, before)
+        return PortChange(port=action.switch_port, target=target,
+                          current=from_observed(action.observed,
+                                                target.native_vlan),
+                          network_ids=names)
     if action.kind == db_actions.QUARANTINE:
         after: list[Wanted] = []
     elif action.kind == db_actions.DETACH:

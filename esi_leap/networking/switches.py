@@ -74,6 +74,7 @@ class Switch:
     has_password: bool
     has_secret: bool
     source: str
+    has_audit_password: bool = False
     created_at: datetime.datetime | None = None
     updated_at: datetime.datetime | None = None
 
@@ -131,13 +132,21 @@ def _from_section(name: str) -> Switch:
         physical_network=section.physical_network,
         connection=_section_connection(section),
         has_password=bool(section.password),
-        has_secret=bool(section.secret), source=SOURCE_CONFIG)
+        has_secret=bool(section.secret),
+        has_audit_password=bool(section.audit_password),
+        source=SOURCE_CONFIG)
+
+
+def _option_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value)
 
 
 def _section_connection(section: Any) -> dict[str, str]:
-    connection = {key: str(section[key])
+    connection = {key: _option_text(section[key])
                   for key in networking_conf.CONNECTION_OPTION_NAMES
-                  if section[key] is not None}
+                  if section[key] not in (None, [])}
     connection.update({str(k): str(v)
                        for k, v in (section.options or {}).items()})
     return connection
@@ -151,8 +160,8 @@ def _from_row(row: models.Switch) -> Switch:
         physical_network=row.physical_network,
         connection=dict(row.connection or {}),
         has_password="password" in held, has_secret="secret" in held,
-        source=SOURCE_API, created_at=row.created_at,
-        updated_at=row.updated_at)
+        has_audit_password="audit_password" in held, source=SOURCE_API,
+        created_at=row.created_at, updated_at=row.updated_at)
 
 
 def list_switches() -> list[Switch]:
@@ -185,12 +194,9 @@ def get(ident: str) -> Switch:
     return _find(ident)[0]
 
 
-def get_config(name: str) -> SwitchConfig:
-    """What a driver needs to reach switch ``name``, secrets decrypted.
-
-    :raises SwitchNotFound: when there is no such switch.
-    :raises SecretKeyError: when its stored secrets cannot be decrypted.
-    """
+def _full_config(name: str) -> SwitchConfig:
+    """Switch ``name``'s configuration with every option and secret,
+    the auditor's included."""
     if name in config_names():
         section = _section(name)
         found = {key: str(section[key]) for key in SECRET_NAMES
@@ -206,6 +212,55 @@ def get_config(name: str) -> SwitchConfig:
                         device_type=row.device_type,
                         connection=dict(row.connection or {}),
                         secrets=secrets.unseal(row.secrets, row.name))
+
+
+def _without_audit(options: Mapping[str, str]) -> dict[str, str]:
+    return {key: value for key, value in options.items()
+            if key not in networking_conf.AUDIT_OPTION_NAMES}
+
+
+def get_config(name: str) -> SwitchConfig:
+    """What a driver needs to reach switch ``name``, secrets decrypted
+    (the auditor's own options left out).
+
+    :raises SwitchNotFound: when there is no such switch.
+    :raises SecretKeyError: when its stored secrets cannot be decrypted.
+    """
+    full = _full_config(name)
+    return dataclasses.replace(
+        full, connection=_without_audit(full.connection),
+        secrets=_without_audit(full.secrets))
+
+
+def audit_ignored_ports(connection: Mapping[str, str]) -> frozenset[str]:
+    """Ports of a switch the auditor does not report as unmanaged: its
+    ``audit_ignore_ports`` and networking-generic-switch's
+    ``ngs_trunk_ports`` (uplinks)."""
+    return frozenset(
+        port.strip()
+        for key in ("audit_ignore_ports", "ngs_trunk_ports")
+        for port in connection.get(key, "").split(",") if port.strip())
+
+
+def get_audit_config(name: str) -> SwitchConfig:
+    """What a driver needs to read switch ``name`` back.
+
+    With ``audit_username`` set, the driver logs in as that user with
+    ``audit_password`` (and no enable secret); otherwise with the write
+    credentials.
+
+    :raises SwitchNotFound:
+    :raises SecretKeyError:
+    """
+    full = _full_config(name)
+    connection = _without_audit(full.connection)
+    found = _without_audit(full.secrets)
+    audit_user = full.connection.get("audit_username")
+    if audit_user:
+        connection["username"] = audit_user
+        found = {"password": full.secrets["audit_password"]} \
+            if full.secrets.get("audit_password") else {}
+    return dataclasses.replace(full, connection=connection, secrets=found)
 
 
 class Registry:

@@ -290,3 +290,38 @@ class Client:
 
     def delete_port(self, uuid: str) -> None:
         self.request("DELETE", f"/ports/{quote(uuid)}")
+
+    # -- audits, findings, verification ---------------------------------------
+
+    def start_audit(self, switches: list[str] | None = None
+                    ) -> dict[str, Any]:
+        """``POST /audits``; ``switches`` None audits every switch."""
+        return self._one("POST", "/audits",
+                         {"switches": switches} if switches else {})
+
+    def list_audits(self, **filters: Any) -> list[dict[str, Any]]:
+        """``GET /audits`` (filters: status, trigger, limit, marker)."""
+        return self._list("/audits", "audits", filters)
+
+    def get_audit(self, uuid: str) -> dict[str, Any]:
+        return self._one("GET", f"/audits/{quote(uuid)}")
+
+    def get_remediation(self, uuid: str) -> dict[str, Any]:
+        """``GET /audits/{uuid}/remediation``: the changes it would make."""
+        return self._one("GET", f"/audits/{quote(uuid)}/remediation")
+
+    def remediate(self, uuid: str) -> dict[str, Any]:
+        """``POST /audits/{uuid}/remediation``: start the network
+        actions."""
+        return self._one("POST", f"/audits/{quote(uuid)}/remediation")
+
+    def list_findings(self, **filters: Any) -> list[dict[str, Any]]:
+        """``GET /findings`` (filters as the API names them)."""
+        return self._list("/findings", "findings", filters)
+
+    def get_finding(self, uuid: str) -> dict[str, Any]:
+        return self._one("GET", f"/findings/{quote(uuid)}")
+
+    def get_verification(self, network: str) -> dict[str, Any]:
+        """``GET /networks/{network}/verification``."""
+        return self._one("GET", f"/networks/{quote(network)}/verification")

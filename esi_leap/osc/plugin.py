@@ -4,7 +4,7 @@ OSC loads it from the ``openstack.cli.extension`` entry point ``esi_leap``
 and then the commands of the ``openstack.esi_leap.v1`` group. It sits next
 to python-esileapclient's ``lease`` plugin (API name ``lease``), which
 keeps ``openstack esi offer|lease|node|event|console``; this one adds only
-``openstack esi network|switch|port``.
+``openstack esi network|switch|port|audit|finding``.
 """
 
 from __future__ import annotations

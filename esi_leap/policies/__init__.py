@@ -8,6 +8,7 @@ import itertools
 
 from oslo_policy import policy
 
+from esi_leap.policies import audit
 from esi_leap.policies import base
 from esi_leap.policies import console
 from esi_leap.policies import event
@@ -33,4 +34,5 @@ def list_rules() -> list[policy.RuleDefault]:
         network.list_rules(),
         switch.list_rules(),
         port.list_rules(),
+        audit.list_rules(),
     ))

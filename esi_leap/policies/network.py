@@ -27,6 +27,7 @@ REVOKE = PREFIX % "revoke"
 ATTACH = PREFIX % "attach"
 DETACH = PREFIX % "detach"
 LIST_ATTACHMENTS = PREFIX % "list_attachments"
+VERIFY = PREFIX % "verify"
 ACTION_GET = ACTION_PREFIX % "get"
 ACTION_GET_ALL = ACTION_PREFIX % "get_all"
 
@@ -36,6 +37,7 @@ ACCESS_PATH = "/v1/networks/{network_ident}/access/{project_ident}"
 ATTACH_PATH = "/v1/nodes/{node_ident}/ports/{port_ident}/networks"
 DETACH_PATH = ("/v1/nodes/{node_ident}/ports/{port_ident}/networks/"
                "{network_ident}")
+VERIFY_PATH = "/v1/networks/{network_ident}/verification"
 ACTIONS_PATH = "/v1/network_actions"
 ACTION_PATH = "/v1/network_actions/{action_uuid}"
 
@@ -100,6 +102,11 @@ rules = [
           "List the networks on a port of a node the caller's project owns "
           "or holds.",
           [(ATTACH_PATH, "GET")]),
+    _rule(VERIFY, base.ANY_READER,
+          "Verify a network the caller's project owns or is granted: the "
+          "ports it attached as the latest audit saw them, and how many "
+          "other ports carry its VLAN (never their names).",
+          [(VERIFY_PATH, "GET")]),
     _rule(ACTION_GET_ALL, base.ANY_READER,
           "List network actions. The list is filtered to those the "
           "caller's project asked for or on nodes it owns or holds.",

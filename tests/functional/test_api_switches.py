@@ -30,7 +30,7 @@ PASSWORD = "Sw1tch-Pa55word-not-real"
 SECRET = "En4ble-Secret-not-real"
 VIEW_KEYS = {"uuid", "name", "driver", "device_type", "switch_id",
              "physical_network", "connection", "has_password", "has_secret",
-             "source", "created_at", "updated_at"}
+             "has_audit_password", "source", "created_at", "updated_at"}
 
 
 def write_key(path: Path) -> Path:

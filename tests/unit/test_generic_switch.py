@@ -160,6 +160,23 @@ def test_cisco_ios_trunk_and_removals(connect: dict[str, Any]) -> None:
         "interface Gi0/1", "switchport trunk allowed vlan remove 300"]]
 
 
+def test_cisco_ios_new_trunk_starts_from_an_empty_allowed_list(
+        connect: dict[str, Any]) -> None:
+    """A Cisco trunk allows every VLAN by default and "allowed vlan add"
+    does not narrow that: a port becoming a trunk is emptied first."""
+    apply(driver("netmiko_cisco_ios",
+                 ngs_network_name_format="esi-{segmentation_id}"),
+          PortChange("Gi0/1", state(100, 200), current=state(999)))
+    assert connect["fake"].sent == [[
+        "vlan 100", "name esi-100", "vlan 200", "name esi-200",
+        "interface Gi0/1", "switchport trunk allowed vlan none",
+        "interface Gi0/1", "switchport mode trunk",
+        "switchport trunk native vlan 100",
+        "switchport trunk allowed vlan add 100",
+        "interface Gi0/1", "switchport mode trunk",
+        "switchport trunk allowed vlan add 200"]]
+
+
 def test_vlans_without_network_get_a_stable_uuid5_name(
         connect: dict[str, Any]) -> None:
     apply(driver("netmiko_cisco_ios"), PortChange("Gi0/1", state(QUARANTINE)))

@@ -14,6 +14,7 @@ from esi_leap import policies
 from esi_leap.common import context as esi_context
 from esi_leap.common import exception
 from esi_leap.common import policy
+from esi_leap.policies import audit
 from esi_leap.policies import base
 from esi_leap.policies import console
 from esi_leap.policies import event
@@ -116,6 +117,14 @@ EXPECTED = {
     port.GET: RELATED_READERS,
     port.CREATE: ADMINS,
     port.DELETE: ADMINS,
+    network.VERIFY: READERS,
+    audit.CREATE: ADMINS,
+    audit.GET_ALL: ADMINS,
+    audit.GET: ADMINS,
+    audit.REMEDIATION_GET: ADMINS,
+    audit.REMEDIATION_APPLY: ADMINS,
+    audit.FINDING_GET_ALL: ADMINS,
+    audit.FINDING_GET: ADMINS,
 }
 
 

@@ -382,3 +382,51 @@ def test_mapping_fields_cannot_move_under_attachments(registry: None
 
 def test_an_empty_switch_id_is_none(registry: None) -> None:
     assert api_switch(switch_id="").switch_id is None
+
+
+# -- the auditor's credentials ------------------------------------------------
+
+AUDIT_CONFIG = CONFIG + """
+[switch:leaf3]
+driver = fake
+username = writer
+password = write-password
+secret = enable-secret
+audit_username = auditor
+audit_password = read-password
+audit_ignore_ports = Eth1/49, Eth1/50
+options = ngs_trunk_ports:Eth1/51
+"""
+
+
+def test_the_auditor_reads_with_its_own_account(database: str,
+                                                 tmp_path: Path) -> None:
+    load_config(tmp_path, AUDIT_CONFIG)
+    writer = switches.get_config("leaf3")
+    assert writer.connection["username"] == "writer"
+    assert dict(writer.secrets) == {"password": "write-password",
+                                    "secret": "enable-secret"}
+    assert not any(k.startswith("audit_") for k in writer.connection)
+    reader = switches.get_audit_config("leaf3")
+    assert reader.connection["username"] == "auditor"
+    assert dict(reader.secrets) == {"password": "read-password"}
+    assert not any(k.startswith("audit_") for k in reader.connection)
+    shown = switches.get("leaf3")
+    assert shown.has_audit_password
+    assert "read-password" not in repr(shown)
+    assert switches.audit_ignored_ports(shown.connection) == {
+        "Eth1/49", "Eth1/50", "Eth1/51"}
+    # Without a read-only account the auditor uses the write one.
+    assert switches.get_audit_config("leaf1") == switches.get_config("leaf1")
+
+
+def test_api_switches_keep_the_audit_password_sealed(
+        registry: None) -> None:
+    created = api_switch(connection={"audit_username": "auditor"},
+                         audit_password="sealed-read-password")
+    assert created.has_audit_password and not created.has_password
+    (row,) = [r for r in rows() if r.name == "spine1"]
+    assert "sealed-read-password" not in (row.secrets or "")
+    reader = switches.get_audit_config("spine1")
+    assert (reader.connection["username"], dict(reader.secrets)) == (
+        "auditor", {"password": "sealed-read-password"})

@@ -6,6 +6,7 @@ from oslo_log import log as logging
 from esi_leap.api import network_views
 from esi_leap.api import request as r
 from esi_leap.api.schemas import networks as schemas
+from esi_leap.audit import verification
 from esi_leap.common import context as esi_context
 from esi_leap.common import exception
 from esi_leap.common import policy
@@ -68,6 +69,15 @@ def list_networks(req: webob.Request) -> webob.Response:
     page = r.page_param(params)
     found = db_networks.network_list(filters, page)
     return r.respond_list(req, "networks", _views(ctx, found), found, page)
+
+
+def verify_network(req: webob.Request) -> webob.Response:
+    """GET /v1/networks/{network_ident}/verification"""
+    ctx = r.context_of(req)
+    network = find_network(ctx, req.urlvars["network_ident"])
+    policy.authorize(ctx, network_policy.VERIFY, network_target(network))
+    return r.respond(verification.verify(network, ctx.project_id,
+                                         is_network_admin(ctx)))
 
 
 def show_network(req: webob.Request) -> webob.Response:

@@ -3,7 +3,8 @@
 Switches of ``[switch:NAME]`` sections are listed with ``source:
 "config"`` and are read-only; those registered here have ``source:
 "api"``. Passwords and secrets are write-only: a view says only whether
-the switch has them (``has_password``, ``has_secret``).
+the switch has them (``has_password``, ``has_secret``,
+``has_audit_password``).
 """
 
 from collections.abc import Callable
@@ -71,7 +72,9 @@ def switch_view(switch: switches.Switch) -> dict[str, Any]:
         "physical_network": switch.physical_network,
         "connection": dict(switch.connection),
         "has_password": switch.has_password,
-        "has_secret": switch.has_secret, "source": switch.source,
+        "has_secret": switch.has_secret,
+        "has_audit_password": switch.has_audit_password,
+        "source": switch.source,
         "created_at": timeutils.format_time(switch.created_at),
         "updated_at": timeutils.format_time(switch.updated_at),
     }

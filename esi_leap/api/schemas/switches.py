@@ -27,6 +27,7 @@ _FIELDS: dict[str, Any] = {
     "connection": CONNECTION,
     "password": SECRET,
     "secret": SECRET,
+    "audit_password": SECRET,
 }
 
 SWITCH_CREATE: dict[str, Any] = {

@@ -16,6 +16,7 @@ does not fail the others. Drivers are found by stevedore in the namespace
 import abc
 import contextlib
 import dataclasses
+from collections.abc import Collection
 from collections.abc import Iterator
 from collections.abc import Mapping
 
@@ -75,6 +76,41 @@ class PortChange:
     network_ids: Mapping[int, str] = dataclasses.field(default_factory=dict)
 
 
+#: Port modes a read-back reports.
+ACCESS, TRUNK = "access", "trunk"
+
+
+@dataclasses.dataclass(frozen=True)
+class ObservedPort:
+    """A switch port as read back from the switch.
+
+    ``native_vlan`` is the access VLAN of an access port, or the VLAN a
+    trunk gives untagged frames (None when the trunk drops them or the
+    switch did not say). ``allowed_vlans`` are the VLANs a trunk carries
+    tagged, ``None`` meaning every VLAN (an Open vSwitch port with no tag
+    and no trunks, a Cisco trunk with no allowed list); always empty for
+    an access port. ``admin_up`` is None when the switch did not say.
+    """
+
+    port: str
+    mode: str
+    native_vlan: int | None
+    allowed_vlans: frozenset[int] | None = frozenset()
+    admin_up: bool | None = None
+
+    @property
+    def carries_all(self) -> bool:
+        """Whether the port carries every VLAN."""
+        return self.mode == TRUNK and self.allowed_vlans is None
+
+    def carried(self) -> frozenset[int]:
+        """The VLANs the port carries, tagged or not (for a port that
+        carries every VLAN, only its native VLAN; check
+        :attr:`carries_all` first)."""
+        native = {self.native_vlan} if self.native_vlan is not None else set()
+        return frozenset(native | set(self.allowed_vlans or ()))
+
+
 class SwitchError(Exception):
     """The switch refused a change; retrying the same change will not help.
 
@@ -107,6 +143,32 @@ class SwitchDriver(abc.ABC):
 
     def __init__(self, config: SwitchConfig) -> None:
         self.config = config
+
+    def commands_for(self, change: PortChange) -> list[str]:
+        """What applying ``change`` would do, for a person to read (a dry
+        run: nothing is sent). Drivers that speak a CLI return its
+        commands."""
+        target = change.target
+        tagged = ", ".join(map(str, sorted(target.tagged_vlans))) or "none"
+        return [f"port {change.port}: native VLAN {target.native_vlan}, "
+                f"tagged VLANs {tagged}"]
+
+    def read_ports(self, ports: Collection[str] | None = None
+                   ) -> dict[str, ObservedPort]:
+        """Read ports' state back from the switch, changing nothing, in
+        one session.
+
+        With ``ports`` None, every port of the switch (except its own
+        internal/uplink ports where the driver can tell); otherwise at
+        least those of ``ports`` that exist (more may be returned). A port
+        missing from the answer does not exist on the switch.
+
+        :raises SwitchUnreachable: when the switch cannot be reached.
+        :raises SwitchError: when the driver cannot read this switch or
+            cannot understand its answer.
+        """
+        raise SwitchError(f"the {self.config.driver} driver cannot read "
+                          f"switch ports back")
 
     @abc.abstractmethod
     def session(self) -> contextlib.AbstractContextManager[SwitchSession]:

@@ -17,6 +17,12 @@ Connection options (all optional):
     Seconds each port change, and each session opening, take (benchmarks).
 ``state_file``
     Where to keep the switch's state as JSON.
+``default_vlan``
+    The VLAN of a port nobody configured (default 1, as on most switches).
+
+A port esi-leap never changed reads back as a factory-default port: an
+access port of ``default_vlan``. Reading back costs one ``session_delay``
+and one ``command_delay`` (one show command for the whole switch).
 """
 
 import contextlib
@@ -24,6 +30,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Collection
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +41,8 @@ _lock = threading.Lock()
 _STATES: dict[str, dict[str, dict[str, Any]]] = {}
 #: switch name -> sessions opened
 _SESSIONS: dict[str, int] = {}
+#: The VLAN of a port nobody configured, as on most switches.
+FACTORY_VLAN = 1
 
 
 def _truthy(value: str | None) -> bool:
@@ -65,7 +74,12 @@ def reset(switch: str | None = None) -> None:
 
 
 def set_port(switch: str, port: str, state: dict[str, Any]) -> None:
-    """Change a port behind esi-leap's back (tests of drift)."""
+    """Change a port behind esi-leap's back (tests of drift).
+
+    ``state`` has ``mode`` (``access`` or ``trunk``), ``native_vlan`` (an
+    int or None), ``tagged_vlans`` (a list, or ``"all"``) and optionally
+    ``admin_up`` (default true).
+    """
     with _lock:
         _STATES.setdefault(switch, {})[port] = dict(state)
 
@@ -95,11 +109,20 @@ class FakeSession(base.SwitchSession):
             }
 
 
+def _observed(port: str, state: dict[str, Any]) -> base.ObservedPort:
+    tagged = state.get("tagged_vlans") or []
+    mode = state.get("mode", base.ACCESS)
+    return base.ObservedPort(
+        port=port, mode=mode, native_vlan=state.get("native_vlan"),
+        allowed_vlans=None if tagged == "all" else frozenset(
+            tagged if mode == base.TRUNK else ()),
+        admin_up=bool(state.get("admin_up", True)))
+
+
 class FakeSwitchDriver(base.SwitchDriver):
     """Driver of the in-memory switches."""
 
-    @contextlib.contextmanager
-    def session(self) -> Iterator[base.SwitchSession]:
+    def _open(self) -> None:
         options = self.config.connection
         if _truthy(options.get("unreachable")):
             raise base.SwitchUnreachable(
@@ -114,9 +137,31 @@ class FakeSwitchDriver(base.SwitchDriver):
                 self.config.name, 0) + 1
             if state_file and self.config.name not in _STATES:
                 _STATES[self.config.name] = _load(state_file)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[base.SwitchSession]:
+        self._open()
         yield FakeSession(self)
+        state_file = self.config.connection.get("state_file")
         if state_file:
             _save(state_file, port_states(self.config.name))
+
+    def read_ports(self, ports: Collection[str] | None = None
+                   ) -> dict[str, base.ObservedPort]:
+        """Every port the switch has (its ``ports`` option, or else those
+        asked for) and every port ever set, as they are now."""
+        self._open()
+        options = self.config.connection
+        delay = float(options.get("command_delay", 0) or 0)
+        if delay:
+            time.sleep(delay)
+        known = [p for p in (options.get("ports") or "").split(",") if p]
+        factory = {"mode": base.ACCESS, "native_vlan": int(
+            options.get("default_vlan") or FACTORY_VLAN)}
+        states = {port: factory for port in known or ports or ()}
+        states.update(port_states(self.config.name))
+        return {port: _observed(port, state)
+                for port, state in states.items()}
 
 
 def _load(path: str) -> dict[str, dict[str, Any]]:

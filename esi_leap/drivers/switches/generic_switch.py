@@ -25,6 +25,14 @@ verification off, which makes netmiko wait two seconds of silence after
 every change; the netmiko option ``global_cmd_verify: true`` in the
 connection options waits for the prompt instead (tens of milliseconds).
 
+Read-back (:meth:`GenericSwitchDriver.read_ports`): one netmiko
+connection, ``enable`` when an enable ``secret`` is configured, then only
+the read-only commands of the device family
+(:mod:`esi_leap.drivers.switches.readback`: never configuration mode, never
+a save), parsed there. Every port is returned, the ones asked for under
+the caller's names; the switch's ``ngs_trunk_ports`` and internal ports
+are left out unless asked for.
+
 Errors: no connection, failed login or a broken/timed-out session raise
 :class:`~esi_leap.drivers.switches.base.SwitchUnreachable`; a refused
 change, an unknown device type or a device type that cannot do what is
@@ -44,12 +52,15 @@ import threading
 import time
 import uuid
 import warnings
+from collections.abc import Collection
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 from typing import ClassVar
 
+from esi_leap.drivers.switches import readback
+from esi_leap.drivers.switches.base import ObservedPort
 from esi_leap.drivers.switches.base import PortChange
 from esi_leap.drivers.switches.base import PortState
 from esi_leap.drivers.switches.base import SwitchConfig
@@ -71,6 +82,8 @@ EXTRA_ERROR_PATTERNS = (
     re.compile(r"^% ?(Invalid input|Incomplete command|Ambiguous command)"
                r".*$", re.M),
     re.compile(r"^.*: command not found$", re.M),
+    # Brocade FastIron: "Invalid input -> 1/99".
+    re.compile(r"^Invalid input -> .*$", re.M),
 )
 #: Messages of NGS that mean nothing for how esi-leap uses it.
 _QUIET_NGS_MESSAGES = (
@@ -83,6 +96,8 @@ _MAX_MESSAGE = 500
 #: Longest joined ``ovs-vsctl`` line (netmiko's terminal is 511 wide).
 MAX_JOINED_LENGTH = 400
 _OVS_VSCTL = "ovs-vsctl "
+#: Seconds one read-back command may take (a big running configuration).
+READ_TIMEOUT = 60.0
 
 
 @functools.cache
@@ -232,6 +247,16 @@ def _ensure_vlans(device: Any, change: PortChange) -> list[list[str]]:
     return groups
 
 
+def _empty_allowed_list(device: Any, port: str) -> list[str]:
+    """The device's commands that empty a port's trunk allowed list (its
+    ``DELETE_PORT`` template's ``... allowed vlan none`` line), or none."""
+    lines = [line for line in device.DELETE_PORT or ()
+             if line.strip().endswith("allowed vlan none")]
+    if not lines:
+        return []
+    return _format(("interface {port}", *lines), port=port)
+
+
 def build_command_groups(device: Any, device_type: str,
                          change: PortChange) -> list[list[str]]:
     """The device's commands that move ``change.port`` to its target, one
@@ -269,6 +294,11 @@ def build_command_groups(device: Any, device_type: str,
                 *removals(remove_last)]
     native = _format(device.SET_NATIVE_VLAN, port=port,
                      segmentation_id=target.native_vlan)
+    if change.current is None or not change.current.is_trunk:
+        # A port becoming a trunk may allow every VLAN already (the
+        # default on Cisco and Arista), which "allowed vlan add" does not
+        # narrow: empty the list first where the device can.
+        native = _empty_allowed_list(device, port) + native
     tagged = [_format(device.ADD_NETWORK_TO_TRUNK, port=port,
                       segmentation_id=vlan)
               for vlan in sorted(target.tagged_vlans - {target.native_vlan})]
@@ -348,7 +378,8 @@ class GenericSwitchDriver(SwitchDriver):
     ``config.secrets`` ``password`` and ``secret`` (enable password).
     """
 
-    #: Sessions opened by all instances (for benchmarks and tests).
+    #: Sessions opened by all instances, change sessions and read-backs
+    #: alike (for benchmarks and tests).
     sessions_opened: ClassVar[int] = 0
     _count_lock: ClassVar[threading.Lock] = threading.Lock()
 
@@ -385,6 +416,12 @@ class GenericSwitchDriver(SwitchDriver):
                     f"generic_switch driver drives netmiko devices only")
             self._device = device
         return self._device
+
+    def commands_for(self, change: PortChange) -> list[str]:
+        """The commands :meth:`_Session.apply` would send for ``change``
+        (without connecting)."""
+        return join_ovs_commands(build_command_groups(
+            self.device(), self.device_type, change))
 
     def _connect(self, device: Any) -> Any:
         """One netmiko connection, retried on SSH errors for
@@ -436,6 +473,62 @@ class GenericSwitchDriver(SwitchDriver):
         finally:
             with contextlib.suppress(Exception):
                 connection.disconnect()
+
+    # -- read-back ---------------------------------------------------------
+
+    def read_ports(self, ports: Collection[str] | None = None
+                   ) -> dict[str, ObservedPort]:
+        """Read ports back over one netmiko connection, sending only the
+        device family's read-only commands (see
+        :mod:`~esi_leap.drivers.switches.readback`).
+
+        :raises SwitchError: when the device type cannot be read back or
+            its answer cannot be understood.
+        :raises SwitchUnreachable: when the switch cannot be reached or
+            the session breaks.
+        """
+        try:
+            reader = readback.reader_for(self.device_type)
+        except SwitchError as exc:
+            raise SwitchError(f"switch {self.config.name}: {exc}") from None
+        device = self.device()
+        connection = self._connect(device)
+        with GenericSwitchDriver._count_lock:
+            GenericSwitchDriver.sessions_opened += 1
+        try:
+            outputs = self._read(device, connection, reader.commands)
+        finally:
+            with contextlib.suppress(Exception):
+                connection.disconnect()
+        try:
+            observed = reader.parse(outputs)
+            exclude = set(reader.internal(outputs))
+        except SwitchError as exc:
+            raise SwitchError(self._scrub(
+                f"switch {self.config.name}: {exc}")) from None
+        exclude.update(device.get_trunk_ports() or ())
+        return readback.select_ports(observed, ports, exclude=exclude,
+                                     key=reader.key)
+
+    def _read(self, device: Any, connection: Any,
+              commands: Sequence[str]) -> list[str]:
+        """The outputs of ``commands``, in order (``enable`` first when an
+        enable secret is configured)."""
+        command = "enable"
+        try:
+            if device.config.get("secret"):
+                connection.enable()
+            outputs = []
+            for command in commands:
+                outputs.append(str(connection.send_command(
+                    command, read_timeout=READ_TIMEOUT) or ""))
+            return outputs
+        except _unreachable_types() as exc:
+            raise self._unreachable(exc) from None
+        except Exception as exc:  # noqa: BLE001 - netmiko raises anything
+            raise SwitchError(self._scrub(
+                f"switch {self.config.name}: {command!r} failed: "
+                f"{type(exc).__name__}: {_first_line(exc)}")) from None
 
 
 class _Session(SwitchSession):
