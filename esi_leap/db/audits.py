@@ -122,6 +122,11 @@ def claim(host: str, now: datetime.datetime,
           timeout: datetime.timedelta) -> models.Audit | None:
     """Claim the pending audit (or one whose manager stopped answering)."""
     audit = models.Audit
+    with api.reader() as session:
+        # Every reconcile pass asks: answer "nothing" without writing.
+        if session.scalar(sa.select(audit.id).where(
+                audit.active == ACTIVE, _claimable(now, timeout))) is None:
+            return None
     with api.writer() as session:
         found = session.scalars(sa.select(audit).where(
             audit.active == ACTIVE, _claimable(now, timeout))).first()

@@ -10,8 +10,12 @@ commands, and sends them over ONE netmiko connection per session (NGS's own
 per-call connections, batching and etcd locks are not used). After each
 change it scans the switch's answer with the device's
 ``ERROR_MSG_PATTERNS`` plus a few patterns NGS lacks (an ``ovs-vsctl``
-error, a Cisco-style ``% Invalid input``), because NGS would report those
-as successes. The configuration is saved once, when the session closes.
+error, a Cisco-style ``% Invalid input``, Brocade's ``Invalid input
+->``), because NGS would report those as successes. A port becoming a
+trunk first gets an empty allowed list where the device has a command for
+it (Cisco and Arista trunks allow every VLAN by default, and NGS only
+adds to the list). The configuration is saved once, when the session
+closes.
 
 A port is never unplugged with ``DELETE_PORT``: esi-leap always moves it to
 another VLAN (the quarantine VLAN when it carries no tenant network); on
