@@ -22,6 +22,7 @@ cannot be read is one ``unreadable`` finding; never a match.
 
 from collections.abc import Iterable
 from collections.abc import Mapping
+from typing import Any
 
 from esi_leap.audit import model
 from esi_leap.audit.model import Draft
@@ -61,16 +62,15 @@ def unreadable_switch(switch: str, reason: str) -> Draft:
 
 
 def _draft(port: IntendedPort, seen: ObservedPort | None, kind: str,
-           severity: str, message: str, **fields: object) -> Draft:
-    draft = Draft(kind=kind, severity=severity, switch=port.switch,
-                  switch_port=port.switch_port, port_uuid=port.port_uuid,
-                  node_uuid=port.node_uuid, lease_uuid=port.lease_uuid,
-                  project_id=port.project_id, message=message,
-                  expected=port.expected(),
-                  observed=model.observed_view(seen))
-    for key, value in fields.items():
-        setattr(draft, key, value)
-    return draft
+           severity: str, message: str, **fields: Any) -> Draft:
+    """A finding about a managed port (``fields``: vlan, network_uuid,
+    foreign_networks)."""
+    return Draft(kind=kind, severity=severity, switch=port.switch,
+                 switch_port=port.switch_port, port_uuid=port.port_uuid,
+                 node_uuid=port.node_uuid, lease_uuid=port.lease_uuid,
+                 project_id=port.project_id, message=message,
+                 expected=port.expected(),
+                 observed=model.observed_view(seen), **fields)
 
 
 def _who(port: IntendedPort) -> str:

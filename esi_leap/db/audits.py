@@ -83,11 +83,8 @@ def audit_list(filters: AuditFilters,
                page: pagination.Page = pagination.Page()
                ) -> list[models.Audit]:
     audit = models.Audit
-    stmt = sa.select(audit)
-    for column, value in ((audit.status, filters.status),
-                          (audit.trigger, filters.trigger)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = pagination.where_equal(sa.select(audit), (
+        (audit.status, filters.status), (audit.trigger, filters.trigger)))
     with api.reader() as session:
         pagination.check_marker(session, audit, page)
         return list(session.scalars(
@@ -179,17 +176,13 @@ def finding_list(filters: FindingFilters,
                  page: pagination.Page = pagination.Page()
                  ) -> list[models.Finding]:
     finding = models.Finding
-    stmt = sa.select(finding)
-    for column, value in ((finding.switch, filters.switch),
-                          (finding.severity, filters.severity),
-                          (finding.kind, filters.kind),
-                          (finding.status, filters.status),
-                          (finding.node_uuid, filters.node_uuid),
-                          (finding.network_uuid, filters.network_uuid),
-                          (finding.last_audit_uuid,
-                           filters.last_audit_uuid)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = pagination.where_equal(sa.select(finding), (
+        (finding.switch, filters.switch),
+        (finding.severity, filters.severity), (finding.kind, filters.kind),
+        (finding.status, filters.status),
+        (finding.node_uuid, filters.node_uuid),
+        (finding.network_uuid, filters.network_uuid),
+        (finding.last_audit_uuid, filters.last_audit_uuid)))
     with api.reader() as session:
         pagination.check_marker(session, finding, page)
         return list(session.scalars(

@@ -87,13 +87,11 @@ def action_list(filters: ActionFilters,
                 ) -> list[models.NetworkAction]:
     """Actions matching every filter, sliced by ``page``."""
     action = models.NetworkAction
-    stmt = sa.select(action)
-    for column, value in ((action.node_uuid, filters.node_uuid),
-                          (action.port_uuid, filters.port_uuid),
-                          (action.network_uuid, filters.network_uuid),
-                          (action.status, filters.status)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = pagination.where_equal(sa.select(action), (
+        (action.node_uuid, filters.node_uuid),
+        (action.port_uuid, filters.port_uuid),
+        (action.network_uuid, filters.network_uuid),
+        (action.status, filters.status)))
     if filters.visible_to is not None:
         stmt = stmt.where(sa.or_(
             action.project_id == filters.visible_to,

@@ -1,4 +1,5 @@
-"""Keyset pagination and sorting for list queries (Ironic's semantics)."""
+"""Keyset pagination, sorting and equality filters for list queries
+(Ironic's semantics)."""
 
 import dataclasses
 from collections.abc import Iterable
@@ -36,6 +37,16 @@ def apply(stmt: sa.Select[Any], model: Any, page: Page,
     stmt = stmt.order_by(*order)
     if page.limit is not None:
         stmt = stmt.limit(page.limit)
+    return stmt
+
+
+def where_equal(stmt: sa.Select[Any],
+                pairs: Iterable[tuple[Any, Any]]) -> sa.Select[Any]:
+    """``stmt`` narrowed to ``column == value`` for each (column, value)
+    pair whose value is not None (a list's optional filters)."""
+    for column, value in pairs:
+        if value is not None:
+            stmt = stmt.where(column == value)
     return stmt
 
 
