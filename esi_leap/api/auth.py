@@ -41,9 +41,11 @@ LOG = logging.getLogger(__name__)
 #: The WSGI environment key holding the request context.
 CONTEXT_KEY = "esi_leap.context"
 
-#: Paths served without credentials: the version documents and the
-#: health check. ``""`` is the root when the API is mounted under a prefix.
-PUBLIC_PATHS = frozenset({"", "/", "/v1", "/v1/", "/healthcheck"})
+#: Paths served without credentials: the version documents, the OpenAPI
+#: document and the health check. ``""`` is the root when the API is
+#: mounted under a prefix.
+PUBLIC_PATHS = frozenset({"", "/", "/v1", "/v1/", "/v1/openapi.json",
+                          "/healthcheck"})
 
 #: The realm of HTTP basic authentication.
 BASIC_REALM = "esi-leap"

@@ -14,6 +14,7 @@ from esi_leap.api.handlers import leases
 from esi_leap.api.handlers import networks
 from esi_leap.api.handlers import nodes
 from esi_leap.api.handlers import offers
+from esi_leap.api.handlers import openapi
 from esi_leap.api.handlers import ports
 from esi_leap.api.handlers import root
 from esi_leap.api.handlers import switches
@@ -22,6 +23,7 @@ from esi_leap.api.request import Handler
 ROUTES: Mapping[str, Mapping[str, Handler]] = {
     "/": {"GET": root.root},
     "/v1": {"GET": root.v1},
+    "/v1/openapi.json": {"GET": openapi.openapi_document},
     "/v1/offers": {"GET": offers.list_offers, "POST": offers.create_offer},
     "/v1/offers/{offer_ident}": {"GET": offers.show_offer,
                                  "DELETE": offers.delete_offer},
