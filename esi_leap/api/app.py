@@ -17,6 +17,7 @@ from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
 
+from esi_leap import dashboard
 from esi_leap.api import auth
 from esi_leap.api import router
 
@@ -43,6 +44,7 @@ def build_app(conf: cfg.ConfigOpts) -> WSGIApp:
     app: WSGIApp = auth.wrap(router.Router(), conf)
     app = _PathSplit(HEALTHCHECK_PATH, healthcheck.Healthcheck(None, conf),
                      app)
+    app = dashboard.mount(app)
     app = cors.CORS(app, conf)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
     app = request_id.RequestId(app)
