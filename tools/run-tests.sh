@@ -9,10 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/venv.sh
 ensure_venv test
-# Open vSwitch, sshd, ping and tcpdump for the switch lab (root + apt only).
+# Open vSwitch, sshd, ping, tcpdump, shellcheck and Chromium (root + apt).
 ./tools/install-lab-packages.sh \
-    || echo "Could not install the switch lab's packages; its tests" \
-            "skip (or fail when CI=true)." >&2
+    || echo "Could not install the test packages (switch lab, shellcheck," \
+            "Chromium); their tests skip (or fail when CI=true)." >&2
 # fake-switches 1.5.0 (vendor switch CLIs over SSH) in ./.venv-switches.
 ./tools/install-switch-emulator.sh \
     || echo "Could not install the switch emulator; its tests skip" \

@@ -325,3 +325,18 @@ class Client:
     def get_verification(self, network: str) -> dict[str, Any]:
         """``GET /networks/{network}/verification``."""
         return self._one("GET", f"/networks/{quote(network)}/verification")
+
+    # -- standalone nodes -----------------------------------------------------
+
+    def get_node(self, ident: str) -> dict[str, Any]:
+        return self._one("GET", f"/nodes/{quote(ident)}")
+
+    def create_node(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._one("POST", "/nodes", dict(body))
+
+    def update_node(self, ident: str, changes: Mapping[str, Any]
+                    ) -> dict[str, Any]:
+        return self._one("PATCH", f"/nodes/{quote(ident)}", dict(changes))
+
+    def delete_node(self, ident: str) -> None:
+        self.request("DELETE", f"/nodes/{quote(ident)}")

@@ -189,8 +189,7 @@ def node_uuid(client: esi_client.Client, node: str) -> str:
     named (findings are filtered by UUID)."""
     if utils.is_uuid_like(node):
         return node
-    return str(client.request("GET", f"/nodes/{esi_client.quote(node)}")[
-        "uuid"])
+    return str(client.get_node(node)["uuid"])
 
 
 def network_uuid(client: esi_client.Client, network: str) -> str:
