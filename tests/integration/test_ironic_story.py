@@ -15,6 +15,7 @@ configuration file with ``auth_strategy = keystone`` and the
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -244,6 +245,27 @@ def test_lessee_cli_sees_its_lease_through_the_catalog(
         timeout=CLI_TIMEOUT, stdin=subprocess.DEVNULL)
     assert listed.returncode == 0, listed.stderr
     assert lease in listed.stdout.split()
+
+
+def test_plugin_commands_work_with_keystone_auth(
+        story: Story, cloud: peers_cloud.Cloud) -> None:
+    """esi-leap's own commands (beside python-esileapclient's) find the
+    service in Keystone's catalog and authenticate with a token."""
+    def esi(*args: str) -> Any:
+        done = subprocess.run(
+            [server.openstack_executable() or "openstack", "esi", *args,
+             "-f", "json"],
+            env=cloud.cli_env(story.lessee), capture_output=True,
+            text=True, timeout=CLI_TIMEOUT, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+    # This deployment has no VLAN pool: an empty list, through the catalog.
+    assert esi("network", "list") == []
+    node = cloud.create_node(story.owner_project)
+    story.lease_node(node)
+    # The node's Ironic ports, as its lessee sees them.
+    ports = esi("port", "list", "--node", node)
+    assert ports and {p["Node UUID"] for p in ports} == {node}
 
 
 def test_lease_of_a_node_deleted_in_ironic_ends_in_error(
