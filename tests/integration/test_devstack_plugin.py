@@ -14,8 +14,10 @@
 3. The all-in-one ``esi-leap`` starts with the written configuration and
    lists those switches. Only what needs a real devstack is overridden,
    through oslo.config's environment source: ``auth_strategy`` becomes
-   ``noauth`` (there is no Keystone to check tokens) and ``transport_url``
-   is emptied (there is no RabbitMQ with devstack's credentials).
+   ``noauth`` (there is no Keystone to check tokens), ``transport_url``
+   is emptied (there is no RabbitMQ with devstack's credentials) and
+   ``[audit] interval`` is 0 (a periodic audit would need Ironic, and its
+   notification would wait on devstack's missing RabbitMQ).
 
 Missing bash or shellcheck skips these tests, and fails them in CI
 (``tools/install-lab-packages.sh`` installs shellcheck).
@@ -400,7 +402,8 @@ def esi_leap(stacked: Devstack, tmp_path_factory: pytest.TempPathFactory
             args=["--config-file", str(stacked.conf)],
             # Only what needs a real devstack (see the module docstring).
             options={"DEFAULT": {"auth_strategy": "noauth",
-                                 "transport_url": ""}}) as srv:
+                                 "transport_url": ""},
+                     "audit": {"interval": 0}}) as srv:
         yield srv
 
 
