@@ -29,6 +29,8 @@ _INTERNAL = ("reserved_by", "reserved_at", "end_request",
              "active", "active_key")
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
+#: Reconnection attempts when sending a notification before giving up.
+NOTIFY_RETRIES = 3
 
 _lock = threading.Lock()
 _notifier: oslo_messaging.Notifier | None = None
@@ -39,9 +41,12 @@ def _get_notifier() -> oslo_messaging.Notifier:
     with _lock:
         if _notifier is None:
             transport = oslo_messaging.get_notification_transport(CONF)
+            # A bounded retry: a broker that is down loses notifications
+            # (the events table keeps them) but never holds up the work.
             _notifier = oslo_messaging.Notifier(
                 transport, publisher_id=f"esi-leap-manager.{CONF.host}",
-                topics=CONF.notification.versioned_notifications_topics)
+                topics=CONF.notification.versioned_notifications_topics,
+                retry=NOTIFY_RETRIES)
         return _notifier
 
 
