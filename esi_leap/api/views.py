@@ -76,8 +76,9 @@ def _nodes_of(items: Iterable[models.Offer | models.Lease]
     for rtype, uuids in by_type.items():
         try:
             backend = resource_types.get_backend(rtype)
-        except exception.ResourceTypeUnknown:
-            continue
+        except (exception.ResourceTypeUnknown,
+                exception.ResourceTypeDisabled):
+            continue  # shown without node details
         try:
             nodes = backend.get_nodes(uuids)
         except exception.PeerUnavailable as exc:

@@ -24,6 +24,7 @@ def prepare(argv: list[str], default_config_files: list[str] | None = None,
          default_config_files=default_config_files, description=description)
     logging.setup(CONF, "esi-leap")
     check_networking()
+    check_resource_types()
     return CONF
 
 
@@ -35,5 +36,19 @@ def check_networking() -> None:
     from esi_leap.networking import vlans
     try:
         vlans.pools()
+    except ValueError as exc:
+        raise SystemExit(f"esi-leap: invalid configuration: {exc}") from None
+
+
+def check_resource_types() -> None:
+    """Refuse to start on ``[api] enabled_resource_types`` naming an
+    unknown type or leaving out the default, or on an unsafe dummy node
+    directory.
+
+    :raises SystemExit: with the option at fault.
+    """
+    from esi_leap.drivers import resource_types
+    try:
+        resource_types.check_config()
     except ValueError as exc:
         raise SystemExit(f"esi-leap: invalid configuration: {exc}") from None

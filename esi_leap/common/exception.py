@@ -96,6 +96,11 @@ class ResourceTypeUnknown(InvalidInput):
                "%(known)s.")
 
 
+class ResourceTypeDisabled(InvalidInput):
+    msg_fmt = ("Resource type %(resource_type)s is not enabled on this "
+               "server. Enabled types: %(enabled)s.")
+
+
 class Conflict(EsiLeapException):
     msg_fmt = "%(reason)s"
 

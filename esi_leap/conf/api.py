@@ -35,8 +35,20 @@ opts = [
     cfg.StrOpt(
         "default_resource_type", default="ironic_node",
         help="Resource type assumed when a request does not name one. "
-             "One of the node backends loaded from the "
-             "``esi_leap.resource_types`` entry point namespace."),
+             "One of ``enabled_resource_types``."),
+    cfg.ListOpt(
+        "enabled_resource_types",
+        default=["ironic_node", "standalone_node"],
+        help="Node backends (from the ``esi_leap.resource_types`` entry "
+             "point namespace) that may be offered and leased. Offers and "
+             "leases of a type that is not listed stay readable, but no "
+             "new offer, lease or claim may use it, port look-ups skip its "
+             "nodes, and the manager leaves its open leases waiting until "
+             "the type is enabled again. ``dummy_node`` (ESI-Leap's test "
+             "backend, JSON files in ``[dummy_node] dummy_node_dir``) is "
+             "not enabled by default. The services refuse to start when "
+             "this lists an unknown type or leaves out "
+             "``default_resource_type``."),
     cfg.IntOpt(
         "max_lease_time", default=21, min=1,
         help="Longest lease, in days, that a non-admin may create, claim or "

@@ -8,11 +8,16 @@ GROUP = "dummy_node"
 
 opts = [
     cfg.StrOpt(
-        "dummy_node_dir", default="/tmp/nodes",
+        "dummy_node_dir",
         help="Directory holding one JSON file per dummy node, named by the "
              "node's UUID, in ESI-Leap's format (keys project_owner_id, "
              "project_id, lease_uuid, resource_class, properties, "
-             "power_state, provision_state)."),
+             "power_state, provision_state). Used only when ``dummy_node`` "
+             "is in ``[api] enabled_resource_types``, and then required: "
+             "there is no default. The directory and its files must belong "
+             "to the service's user (or root) and must not be writable by "
+             "group or others; the services refuse to start otherwise, and "
+             "a node file that becomes so later is ignored."),
 ]
 
 

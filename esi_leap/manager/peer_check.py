@@ -35,6 +35,8 @@ def orphaned(leases: list[models.Lease]) -> list[tuple[models.Lease, str]]:
     for lease in leases:
         by_type[lease.resource_type].append(lease)
     for rtype, group in by_type.items():
+        if not resource_types.is_enabled(rtype):
+            continue  # its nodes are not read; its leases wait (see docs)
         backend = resource_types.get_backend(rtype)
         present = backend.get_nodes(lease.resource_uuid for lease in group)
         for lease in group:

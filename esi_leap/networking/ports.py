@@ -109,10 +109,13 @@ def find_port(backend: NodeBackend, node_uuid: str, ident: str) -> NodePort:
 
 def port_backends() -> list[tuple[str, NodeBackend]]:
     """The backends whose nodes may have ports: the default resource
-    type's, then ``standalone_node`` and ``dummy_node``."""
+    type's, then ``standalone_node`` and ``dummy_node``; only those of
+    ``[api] enabled_resource_types``."""
     found = []
     for rtype in dict.fromkeys((CONF.api.default_resource_type,
                                 *OTHER_RESOURCE_TYPES)):
+        if not resource_types.is_enabled(rtype):
+            continue
         try:
             found.append((rtype, resource_types.get_backend(rtype)))
         except exception.ResourceTypeUnknown:

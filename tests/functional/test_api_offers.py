@@ -3,8 +3,11 @@
 import datetime
 
 import pytest
+import sqlalchemy as sa
 
 from esi_leap.common import timeutils
+from esi_leap.db import api as db_api
+from esi_leap.db import models
 from esi_leap.manager import service
 from tests.conftest import LESSEE
 from tests.conftest import OTHER
@@ -210,8 +213,9 @@ def test_sub_offer_inside_the_lessees_lease(client, node):
     assert parent.status_code == 201, parent.text
     early = lessee.post("/v1/offers", {"resource_uuid": node,
                                        "end_time": _in_days(5)})
-    # The node is not the lessee's until the lease is fulfilled.
-    assert early.status_code == 403
+    # The node is not the lessee's (nor visible to it) until the lease is
+    # fulfilled.
+    assert early.status_code == 404
     service.Manager(host="test").reconcile()
     sub = lessee.post("/v1/offers", {"resource_uuid": node,
                                      "end_time": _in_days(5)})
@@ -226,3 +230,27 @@ def test_sub_offer_inside_the_lessees_lease(client, node):
         f"/v1/offers/{sub.json['uuid']}/claim", {"end_time": _in_days(1)})
     assert sublease.status_code == 201, sublease.text
     assert sublease.json["parent_lease_uuid"] == parent.json["uuid"]
+
+
+@pytest.mark.parametrize("path", ["/v1/offers", "/v1/leases"])
+def test_another_owners_node_answers_like_a_missing_node(client, node, path):
+    """POST on a node the caller may not see gives the same 404 (status
+    and faultstring shape) as a node that does not exist, and creates
+    nothing."""
+    other = client.as_(OTHER)
+    body = {"project_id": OTHER} if path == "/v1/leases" else {}
+    missing_uuid = "99999999-2222-3333-4444-555555555555"
+    theirs = other.post(path, {"resource_uuid": node, **body})
+    missing = other.post(path, {"resource_uuid": missing_uuid, **body})
+    assert (theirs.status_code, missing.status_code) == (404, 404)
+    assert theirs.json == {
+        "faultcode": "Client", "debuginfo": None,
+        "faultstring": missing.json["faultstring"].replace(missing_uuid,
+                                                           node)}
+    by_name = other.post(path, {"resource_uuid": "node-1", **body})
+    assert by_name.json["faultstring"] == (
+        "Node node-1 of resource type standalone_node not found.")
+    model = models.Lease if path == "/v1/leases" else models.Offer
+    with db_api.reader() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(
+            model)) == 0

@@ -542,6 +542,7 @@ def replay(database_url: str,
     from esi_leap.conf import CONF
     from esi_leap.db import api as db_api
     from esi_leap.db import migration
+    from esi_leap.drivers import resource_types
 
     tmp = tmp_path_factory.mktemp("golden")
     nodes_dir = tmp / "nodes"
@@ -558,7 +559,10 @@ def replay(database_url: str,
         database_url, auth_strategy="noauth",
         http_basic_auth_user_file=str(users),
         api__default_resource_type="dummy_node",
+        # ESI-Leap's transcripts use dummy nodes: enable them explicitly.
+        api__enabled_resource_types=["dummy_node"],
         dummy_node__dummy_node_dir=str(nodes_dir))
+    resource_types.check_config()  # the copied node files are safe
     migration.upgrade()
     yield Replay(api_app.build_app(CONF))
     db_api.reset()

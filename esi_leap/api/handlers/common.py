@@ -32,6 +32,20 @@ def backend_for(resource_type: str | None) -> tuple[str, NodeBackend]:
     return rtype, resource_types.get_backend(rtype)
 
 
+def require_enabled(resource_type: str, what: str) -> None:
+    """Refuse new bookings of an existing offer or lease (``what``) whose
+    resource type an operator disabled.
+
+    :raises Conflict: naming the disabled type.
+    """
+    if not resource_types.is_enabled(resource_type):
+        raise exception.Conflict(
+            reason=f"{what} is on resource type {resource_type}, which is "
+                   "not enabled on this server ([api] "
+                   "enabled_resource_types); it can be read and deleted but "
+                   "not booked.")
+
+
 def resolve_node(resource_type: str | None,
                  ident: str) -> tuple[str, str]:
     """The resource type and node uuid a list filter names.
@@ -39,7 +53,11 @@ def resolve_node(resource_type: str | None,
     ``ident`` may be a node name; an unknown node is kept as given, so the
     filter matches nothing (as in ESI-Leap).
     """
-    rtype, backend = backend_for(resource_type)
+    rtype = resource_type or CONF.api.default_resource_type
+    if not resource_types.is_enabled(rtype) \
+            and rtype in resource_types.known_types():
+        return rtype, ident  # a disabled type's offers stay listable
+    backend = resource_types.get_backend(rtype)
     try:
         return rtype, backend.get_node(ident).uuid
     except exception.NodeNotFound:
@@ -66,13 +84,18 @@ def node_to_book(ctx: esi_context.RequestContext, body: dict[str, Any],
     whether the caller books it as its lessee (a sub-offer or sub-lease)
     rather than as its owner or an admin.
 
-    :raises ResourceTypeUnknown, NodeNotFound:
-    :raises Forbidden: when the caller neither owns nor holds the node.
+    :raises ResourceTypeUnknown, ResourceTypeDisabled:
+    :raises NodeNotFound: when there is no such node, or the caller may not
+        see it: both answer the same.
+    :raises Forbidden: when the caller sees the node but may not book it.
     :raises Conflict: when the caller is the node's lessee but no lease
         holds the node yet.
     """
     rtype, backend = backend_for(body.get("resource_type"))
-    node = backend.get_node(body["resource_uuid"])
+    ident = body["resource_uuid"]
+    node = backend.get_node(ident)
+    if not policy.check(ctx, node_policy.GET, node_target(node)):
+        raise exception.NodeNotFound(ident=ident, resource_type=rtype)
     policy.authorize(ctx, rule, node_target(node))
     as_lessee = node.owner_id != ctx.project_id and not admin
     if as_lessee and node.lessee_id != ctx.project_id:
@@ -98,8 +121,9 @@ def quota_limit(ctx: esi_context.RequestContext, limit: int) -> int | None:
 
 def uuids_of_class(resource_class: str, resource_type: str | None,
                     within: Sequence[str] | None) -> list[str]:
-    """UUIDs of the nodes of a resource class, across the usual backends
-    (or only ``resource_type``'s), optionally only among ``within``."""
+    """UUIDs of the nodes of a resource class, across the usual enabled
+    backends (or only ``resource_type``'s), optionally only among
+    ``within``."""
     types = ([resource_type] if resource_type
              else [CONF.api.default_resource_type, "standalone_node",
                    "dummy_node"])
@@ -107,7 +131,8 @@ def uuids_of_class(resource_class: str, resource_type: str | None,
     for rtype in dict.fromkeys(types):
         try:
             _, backend = backend_for(rtype)
-        except exception.ResourceTypeUnknown:
+        except (exception.ResourceTypeUnknown,
+                exception.ResourceTypeDisabled):
             continue
         uuids.extend(n.uuid for n in backend.list_nodes(
             resource_class=resource_class))

@@ -114,6 +114,7 @@ def update_lease(req: webob.Request) -> webob.Response:
             reason="Only the end_time field may be updated.")
     lease = lookup.find_lease(ctx, req.urlvars["lease_ident"])
     policy.authorize(ctx, lease_policy.UPDATE, lookup.lease_target(lease))
+    common.require_enabled(lease.resource_type, f"lease {lease.uuid}")
     new_end = timeutils.parse(body["end_time"], "end_time")
     moved = lease_ops.move_end(lease, new_end,
                                unlimited=lookup.is_lease_admin(ctx))

@@ -112,6 +112,7 @@ def claim_offer(req: webob.Request) -> webob.Response:
         raise exception.WrongStatus(kind="Offer", uuid=offer.uuid,
                                     status=offer.status,
                                     expected=status.AVAILABLE)
+    common.require_enabled(offer.resource_type, f"offer {offer.uuid}")
     body = common.parse_times(r.json_body(req, schemas.OFFER_CLAIM))
     lease = offer_ops.claim(
         ctx.project_id or "", offer, body,

@@ -4,22 +4,75 @@ Each file ``<dummy_node_dir>/<uuid>`` holds ``project_owner_id``,
 ``project_id`` (the lessee), ``lease_uuid``, ``resource_class``,
 ``properties``, ``power_state`` and ``provision_state``. A node's name is
 ``dummy-node-<uuid>``, as in ESI-Leap.
+
+Whoever may write these files decides who owns a node, so the directory
+and every file must belong to the service's user (or root) and must not be
+writable by group or others: :func:`check_directory` refuses to start
+otherwise, and a file that is not safe is ignored (logged) when read.
 """
 
 import json
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable
 from typing import Any
+
+from oslo_log import log as logging
 
 from esi_leap.common import exception
 from esi_leap.conf import CONF
 from esi_leap.drivers.resource_types.base import NodeBackend
 from esi_leap.drivers.resource_types.base import NodeInfo
 
+LOG = logging.getLogger(__name__)
+
 RESOURCE_TYPE = "dummy_node"
 NAME_PREFIX = "dummy-node-"
+
+
+def unsafe_reason(st: os.stat_result) -> str | None:
+    """Why a file or directory with this status may not be trusted (None
+    when it may): writable by group or others, or owned by another user
+    than the service's or root."""
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return (f"it is writable by group or others (mode "
+                f"{stat.S_IMODE(st.st_mode):04o})")
+    if st.st_uid not in (0, os.geteuid()):
+        return (f"it belongs to user id {st.st_uid}, not to the service's "
+                f"user ({os.geteuid()}) or root")
+    return None
+
+
+def check_directory(path: str | None) -> None:
+    """Refuse an unset, missing or unsafe node directory, or one holding
+    an unsafe node file.
+
+    :raises ValueError: saying what is wrong and how to fix it.
+    """
+    if not path:
+        raise ValueError("dummy_node is enabled in [api] "
+                         "enabled_resource_types but [dummy_node] "
+                         "dummy_node_dir is not set.")
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ValueError(f"[dummy_node] dummy_node_dir {path}: "
+                         f"{exc.strerror}.") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"[dummy_node] dummy_node_dir {path} is not a "
+                         "directory.")
+    reason = unsafe_reason(st)
+    if reason:
+        raise ValueError(f"[dummy_node] dummy_node_dir {path} is refused: "
+                         f"{reason}; anyone who can write there can invent "
+                         "nodes for any project (chmod go-w, chown).")
+    for name in sorted(os.listdir(path)):
+        reason = unsafe_reason(os.stat(os.path.join(path, name)))
+        if reason:
+            raise ValueError(f"dummy node file {os.path.join(path, name)} "
+                             f"is refused: {reason} (chmod go-w, chown).")
 
 
 class DummyNodeBackend(NodeBackend):
@@ -33,7 +86,12 @@ class DummyNodeBackend(NodeBackend):
 
     @property
     def _dir(self) -> str:
-        return str(CONF.dummy_node.dummy_node_dir)
+        path = CONF.dummy_node.dummy_node_dir
+        if not path:
+            raise exception.PeerUnavailable(
+                peer="dummy_node", reason="[dummy_node] dummy_node_dir is "
+                                          "not set")
+        return str(path)
 
     def _path(self, uuid: str) -> str:
         if os.sep in uuid or uuid.startswith("."):
@@ -44,9 +102,14 @@ class DummyNodeBackend(NodeBackend):
     def _read(self, uuid: str) -> NodeInfo | None:
         path = self._path(uuid)
         try:
-            mtime = os.stat(path).st_mtime
+            st = os.stat(path)
         except OSError:
             return None
+        reason = unsafe_reason(st)
+        if reason:
+            LOG.warning("Ignoring dummy node file %s: %s", path, reason)
+            return None
+        mtime = st.st_mtime
         cached = self._cache.get(uuid)
         if cached is not None and cached[0] == mtime:
             return cached[1]
@@ -97,6 +160,9 @@ class DummyNodeBackend(NodeBackend):
         with self._write_lock:
             try:
                 with open(path, encoding="utf-8") as f:
+                    reason = unsafe_reason(os.fstat(f.fileno()))
+                    if reason:
+                        raise ValueError(reason)
                     data = json.load(f)
             except (OSError, ValueError):
                 raise exception.NodeNotFound(
