@@ -63,22 +63,36 @@ def network_list(filters: NetworkFilters,
             pagination.apply(stmt, net, page, SORTABLE)).all())
 
 
-def network_get(ident: str) -> models.Network | None:
-    """The network with this uuid or, failing that, the one so named.
+def network_get(ident: str, project_id: str,
+                visible_to: str | None) -> models.Network | None:
+    """The network with this uuid or, failing that, the one so named,
+    among the networks ``visible_to`` may use (None: all of them).
 
-    :raises AmbiguousName: when several networks have that name.
+    A name resolves among ``project_id``'s own networks first, then among
+    the others in view, so networks the caller cannot see never make a
+    name ambiguous.
+
+    :raises AmbiguousName: when several networks in view have that name
+        (several of the project's own, or none of its own and several
+        others).
     """
     net = models.Network
+    stmt = sa.select(net)
+    if visible_to is not None:
+        stmt = stmt.where(_usable_by(visible_to))
     with api.reader() as session:
-        found = session.scalars(
-            sa.select(net).where(net.uuid == ident)).first()
+        found = session.scalars(stmt.where(net.uuid == ident)).first()
         if found is not None:
             return found
         named = session.scalars(
-            sa.select(net).where(net.name == ident).limit(2)).all()
-    if len(named) > 1:
+            stmt.where(net.name == ident)
+            .order_by(sa.case((net.project_id == project_id, 0), else_=1))
+            .limit(3)).all()
+    own = [n for n in named if n.project_id == project_id]
+    candidates = own or list(named)
+    if len(candidates) > 1:
         raise exception.AmbiguousName(kind="network", name=ident)
-    return named[0] if named else None
+    return candidates[0] if candidates else None
 
 
 def may_use(network: models.Network, project_id: str) -> bool:

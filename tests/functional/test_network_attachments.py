@@ -307,3 +307,13 @@ def test_a_switch_session_slot_in_use_elsewhere_defers_the_switch(
         status = session.scalar(sa.select(models.NetworkAction.status).where(
             models.NetworkAction.uuid == action["uuid"]))
     assert status == "pending"
+
+
+def test_attach_by_name_ignores_other_projects_networks(lab: Lab) -> None:
+    theirs = lab.network(OTHER, "web")
+    mine = lab.network(OWNER, "web")
+    res = lab.attach(OWNER, "eth0", "web")
+    assert res.status_int == 202, res.text
+    assert res.json["network_uuid"] == mine["uuid"] != theirs["uuid"]
+    lab.run()
+    assert lab.port("p1")["native_vlan"] == mine["vlan"]

@@ -33,15 +33,18 @@ def network_target(network: models.Network) -> dict[str, str]:
 
 def find_network(ctx: esi_context.RequestContext,
                  ident: str) -> models.Network:
-    """A network the caller may use (admins: any), by uuid or name.
+    """A network the caller may use (admins: any), by uuid or name; a
+    name resolves among those networks, the caller's project's own first.
 
     :raises NetworkNotFound: when there is none, or the caller may not see
         it.
+    :raises AmbiguousName: when several networks the caller may use have
+        that name.
     """
-    network = db_networks.network_get(ident)
-    if network is None or not (
-            is_network_admin(ctx)
-            or db_networks.may_use(network, ctx.project_id or "")):
+    project_id = ctx.project_id or ""
+    network = db_networks.network_get(
+        ident, project_id, None if is_network_admin(ctx) else project_id)
+    if network is None:
         raise exception.NetworkNotFound(ident=ident)
     return network
 
