@@ -38,14 +38,13 @@ def active_key(switch: str, switch_port: str) -> str:
 @dataclasses.dataclass(frozen=True)
 class ActionFilters:
     """Filters of ``GET /v1/network_actions``; ``visible_to`` limits the
-    list to actions a project asked for or on nodes in ``node_uuids``."""
+    list to the actions made for that project."""
 
     node_uuid: str | None = None
     port_uuid: str | None = None
     network_uuid: str | None = None
     status: str | None = None
     visible_to: str | None = None
-    node_uuids: tuple[str, ...] = ()
 
 
 def action_create(values: dict[str, Any]) -> models.NetworkAction:
@@ -93,9 +92,7 @@ def action_list(filters: ActionFilters,
         (action.network_uuid, filters.network_uuid),
         (action.status, filters.status)))
     if filters.visible_to is not None:
-        stmt = stmt.where(sa.or_(
-            action.project_id == filters.visible_to,
-            action.node_uuid.in_(list(filters.node_uuids))))
+        stmt = stmt.where(action.project_id == filters.visible_to)
     with api.reader() as session:
         pagination.check_marker(session, action, page)
         return list(session.scalars(

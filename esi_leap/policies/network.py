@@ -108,12 +108,13 @@ rules = [
           "other ports carry its VLAN (never their names).",
           [(VERIFY_PATH, "GET")]),
     _rule(ACTION_GET_ALL, base.ANY_READER,
-          "List network actions. The list is filtered to those the "
-          "caller's project asked for or on nodes it owns or holds.",
+          "List network actions. The list is filtered to those made for "
+          "the caller's project (a node's owner or next lessee does not see "
+          "another project's).",
           [(ACTIONS_PATH, "GET")]),
     _rule(ACTION_GET, base.ANY_READER,
-          "Show a network action the caller's project asked for or on a "
-          "node it owns or holds (others look missing: 404).",
+          "Show a network action made for the caller's project (others "
+          "look missing: 404).",
           [(ACTION_PATH, "GET")]),
 ]
 

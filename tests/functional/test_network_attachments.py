@@ -317,3 +317,33 @@ def test_attach_by_name_ignores_other_projects_networks(lab: Lab) -> None:
     assert res.json["network_uuid"] == mine["uuid"] != theirs["uuid"]
     lab.run()
     assert lab.port("p1")["native_vlan"] == mine["vlan"]
+
+
+def test_the_next_lessee_sees_none_of_the_previous_tenants_actions(
+        lab: Lab) -> None:
+    first = lab.lease_to(LESSEE)
+    net = lab.network(LESSEE, "secret-net")
+    attached = lab.attach(LESSEE, "eth0", net["uuid"])
+    assert attached.status_int == 202, attached.text
+    lab.run()
+    assert lab.client.as_(LESSEE).delete(
+        f"/v1/leases/{first}").status_int == 200
+    lab.run(4)
+    assert lab.admin.get(f"/v1/leases/{first}").json["status"] == "deleted"
+    lab.lease_to(OTHER)
+
+    leaked = (LESSEE, net["uuid"])
+    for project in (OTHER, OWNER):
+        client = lab.client.as_(project)
+        listed = client.get("/v1/network_actions").json["network_actions"]
+        assert not [a for a in listed if a["project_id"] in leaked
+                    or a["network_uuid"] in leaked], project
+        by_node = client.get(f"/v1/network_actions?node={lab.node}").json
+        assert by_node["network_actions"] == [], project
+        res = client.get(f"/v1/network_actions/{attached.json['uuid']}")
+        assert res.status_int == 404, project
+    own = lab.client.as_(LESSEE).get("/v1/network_actions").json[
+        "network_actions"]
+    assert attached.json["uuid"] in [a["uuid"] for a in own]
+    every = lab.admin.get("/v1/network_actions").json["network_actions"]
+    assert attached.json["uuid"] in [a["uuid"] for a in every]
