@@ -17,6 +17,12 @@ opts = [
         help="Largest number of available offers a project may have. -1 "
              "means no limit. Callers allowed by the "
              "``esi_leap:quota:override`` policy are not limited."),
+    cfg.IntOpt(
+        "max_networks_per_project", default=-1, min=-1,
+        help="Largest number of networks a project may own (each takes a "
+             "VLAN of the pool of its physical network). -1 means no "
+             "limit. Callers allowed by the ``esi_leap:quota:override`` "
+             "policy are not limited."),
 ]
 
 

@@ -9,6 +9,7 @@ can never both commit.
 
 import contextlib
 import datetime
+import hashlib
 import typing
 from collections.abc import Iterator
 from typing import Any
@@ -310,3 +311,13 @@ def _check_extension(session: Any, lease: models.Lease,
         _check_resource_free(session, lease.resource_type or "",
                              lease.resource_uuid or "", extension,
                              ignore_lease=lease.uuid)
+
+
+def lock_key(session: Any, kind: str, key: str) -> None:
+    """Take the guard row lock of ``(kind, key)`` in ``session``'s
+    transaction (creating the row if needed), so that writers of one key
+    run one after the other; ``key`` longer than a uuid is hashed."""
+    if len(key) > 36:
+        key = hashlib.sha256(key.encode()).hexdigest()[:36]
+    _insert_guard_if_missing(session, kind, key)
+    _lock(session, kind, key)

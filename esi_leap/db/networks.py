@@ -15,6 +15,7 @@ from oslo_utils import uuidutils
 from esi_leap.common import exception
 from esi_leap.db import api
 from esi_leap.db import attachments
+from esi_leap.db import booking
 from esi_leap.db import models
 from esi_leap.db import pagination
 
@@ -112,12 +113,28 @@ def _used_vlans(session: sa.orm.Session, physical_network: str) -> set[int]:
         net.physical_network == physical_network)).all())
 
 
+def _check_quota(session: sa.orm.Session, project_id: str,
+                 quota: int | None) -> None:
+    """Refuse a network over the project's quota; the project's guard row
+    lock makes concurrent creations of one project count one by one."""
+    if quota is None or quota < 0:
+        return
+    booking.lock_key(session, "network_quota", project_id)
+    net = models.Network
+    count = session.scalar(sa.select(sa.func.count()).select_from(net).where(
+        net.project_id == project_id)) or 0
+    if count >= quota:
+        raise exception.QuotaExceeded(project_id=project_id, count=count,
+                                      kind="networks", limit=quota)
+
+
 @api.retry_on_contention
 def _insert_network(values: dict[str, object], pool: Sequence[int],
-                    vlan: int | None) -> models.Network:
+                    vlan: int | None, quota: int | None) -> models.Network:
     network = models.Network(uuid=uuidutils.generate_uuid(), access=[],
                              **values)
     with api.writer() as session:
+        _check_quota(session, str(values["project_id"]), quota)
         if vlan is None:
             used = _used_vlans(session, network.physical_network)
             free = next((v for v in pool if v not in used), None)
@@ -131,17 +148,20 @@ def _insert_network(values: dict[str, object], pool: Sequence[int],
 
 
 def network_create(values: dict[str, object], pool: Sequence[int],
-                   vlan: int | None = None) -> models.Network:
+                   vlan: int | None = None,
+                   quota: int | None = None) -> models.Network:
     """Insert a network with ``vlan``, or with the lowest free VLAN of
-    ``pool`` when ``vlan`` is ``None``.
+    ``pool`` when ``vlan`` is ``None``; ``quota``: how many networks its
+    project may own (None: no limit).
 
+    :raises QuotaExceeded: when the project owns ``quota`` networks.
     :raises VlanPoolExhausted: when the pool has no free VLAN.
     :raises Conflict: when the chosen VLAN is taken.
     """
     physnet = values["physical_network"]
     for _attempt in range(ALLOCATION_ATTEMPTS):
         try:
-            return _insert_network(values, pool, vlan)
+            return _insert_network(values, pool, vlan, quota)
         except db_exc.DBDuplicateEntry:
             if vlan is not None:
                 raise exception.Conflict(

@@ -12,12 +12,13 @@ rules = [
     policy.DocumentedRuleDefault(
         name=OVERRIDE,
         check_str=base.ADMIN,
-        description="Create offers and leases without the per-project "
-                    "limits of the [quota] group.",
+        description="Create offers, leases and networks without the "
+                    "per-project limits of the [quota] group.",
         operations=[
             {"path": "/v1/offers", "method": "POST"},
             {"path": "/v1/offers/{offer_ident}/claim", "method": "POST"},
             {"path": "/v1/leases", "method": "POST"},
+            {"path": "/v1/networks", "method": "POST"},
         ],
         scope_types=base.SCOPE_TYPES,
     ),

@@ -1,5 +1,6 @@
 """``/v1/networks``: VLAN pools, who sees and uses a network, sharing."""
 
+import concurrent.futures
 from typing import Any
 
 import pytest
@@ -135,3 +136,40 @@ def test_a_physical_network_without_a_pool_takes_only_chosen_vlans(
     net = create(net_client, ADMIN_PROJECT, "admin", vlan=10,
                  physical_network="physnet2")
     assert net["physical_network"] == "physnet2"
+
+
+def test_a_project_over_its_network_quota_gets_409_and_no_vlan(
+        net_client: helpers.ApiClient) -> None:
+    helpers.override("max_networks_per_project", 1, group="quota")
+    first = create(net_client, OWNER)
+    res = net_client.as_(OWNER).post("/v1/networks", {"name": "second"})
+    assert res.status_int == 409
+    assert res.json == {
+        "faultcode": "Client", "debuginfo": None,
+        "faultstring": f"Project {OWNER} already has 1 networks; its quota "
+                       "is 1."}
+    # Other projects keep their share of the pool; admins are not limited.
+    assert create(net_client, LESSEE)["vlan"] == 101
+    assert create(net_client, ADMIN_PROJECT, "admin",
+                  project_id=OWNER)["vlan"] == 102
+    owned = admin(net_client).get(f"/v1/networks?project_id={OWNER}").json
+    assert len(owned["networks"]) == 2
+    # Deleting a network makes room again.
+    for net in owned["networks"]:
+        assert net_client.as_(OWNER).delete(
+            f"/v1/networks/{net['uuid']}").status_int == 204
+    assert create(net_client, OWNER)["vlan"] == first["vlan"]
+
+
+@helpers.ALL_BACKENDS
+def test_concurrent_creations_do_not_overrun_the_quota(
+        net_client: helpers.ApiClient) -> None:
+    helpers.override("max_networks_per_project", 2, group="quota")
+    owner = net_client.as_(OWNER)
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        codes = sorted(pool.map(
+            lambda i: owner.post("/v1/networks",
+                                 {"name": f"n{i}"}).status_int, range(6)))
+    assert codes == [201, 201, 409, 409, 409, 409]
+    listed = admin(net_client).get("/v1/networks").json["networks"]
+    assert len(listed) == 2

@@ -5,12 +5,14 @@ from oslo_log import log as logging
 
 from esi_leap.api import network_views
 from esi_leap.api import request as r
+from esi_leap.api.handlers import common
 from esi_leap.api.schemas import networks as schemas
 from esi_leap.audit import verification
 from esi_leap.common import context as esi_context
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import projects
+from esi_leap.conf import CONF
 from esi_leap.db import models
 from esi_leap.db import networks as db_networks
 from esi_leap.networking import vlans
@@ -134,7 +136,8 @@ def create_network(req: webob.Request) -> webob.Response:
         {"name": body["name"], "project_id": project_id,
          "physical_network": physnet, "public": bool(body.get("public")),
          "from_pool": vlan is None or pools.in_pool(physnet, vlan)},
-        pools.pool(physnet), vlan)
+        pools.pool(physnet), vlan,
+        common.quota_limit(ctx, CONF.quota.max_networks_per_project))
     LOG.info("Network %(uuid)s (VLAN %(vlan)d on %(physnet)s) created for "
              "project %(project)s.", {"uuid": network.uuid,
                                       "vlan": network.vlan,
