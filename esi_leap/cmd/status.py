@@ -32,6 +32,7 @@ from esi_leap.conf import CONF
 from esi_leap.conf import networking as networking_conf
 from esi_leap.db import migration
 from esi_leap.db import switches as db_switches
+from esi_leap.drivers import resource_types
 from esi_leap.drivers import switches as switch_drivers
 
 Code = upgradecheck.Code
@@ -206,6 +207,27 @@ def _switches() -> list[tuple[str, str | None, str | None]]:
     return found
 
 
+def _open_on_disabled_types() -> dict[str, int]:
+    """Open offers and booked leases per resource type that is not in
+    ``[api] enabled_resource_types``."""
+    from esi_leap.db import api as db_api
+    from esi_leap.db import models
+    from esi_leap.objects import status as obj_status
+    enabled = resource_types.enabled_types()
+    counts: dict[str, int] = {}
+    with db_api.reader() as session:
+        for model, statuses in ((models.Offer, obj_status.OFFER_OPEN),
+                                (models.Lease, obj_status.LEASE_BOOKED)):
+            rows = session.execute(
+                sa.select(model.resource_type, sa.func.count())
+                .where(model.status.in_(statuses),
+                       model.resource_type.not_in(enabled))
+                .group_by(model.resource_type)).all()
+            for rtype, count in rows:
+                counts[rtype] = counts.get(rtype, 0) + count
+    return counts
+
+
 class Checks(upgradecheck.UpgradeCommands):
     """The checks ``esi-leap-status upgrade check`` runs, in order."""
 
@@ -302,6 +324,27 @@ class Checks(upgradecheck.UpgradeCommands):
                                     "driver installed.")
 
     @_guarded
+    def _check_resource_types(self) -> Result:
+        """The enabled resource types are installed and safe, and no open
+        offer or lease is on a type that is not enabled."""
+        try:
+            resource_types.check_config()
+        except ValueError as exc:
+            return Result(Code.FAILURE, f"{exc}")
+        enabled = ", ".join(resource_types.enabled_types())
+        stranded = _open_on_disabled_types() if _database_at_head() else {}
+        if stranded:
+            listed = ", ".join(f"{count} on {rtype}"
+                               for rtype, count in sorted(stranded.items()))
+            return Result(Code.WARNING,
+                          f"Open offers and leases of resource types that "
+                          f"are not enabled ({listed}): they stay readable "
+                          "but cannot be booked, and the manager will not "
+                          "free their nodes. Add the types to [api] "
+                          f"enabled_resource_types (now: {enabled}).")
+        return Result(Code.SUCCESS, f"Enabled resource types: {enabled}.")
+
+    @_guarded
     def _check_auth(self) -> Result:
         """Authentication is on (and its users file readable)."""
         if not CONF.pecan.auth_enable:
@@ -350,6 +393,7 @@ class Checks(upgradecheck.UpgradeCommands):
         ("Policy file", _check_policy),
         ("Networking options", _check_networking),
         ("Switch drivers", _check_switch_drivers),
+        ("Resource types", _check_resource_types),
         ("Authentication", _check_auth),
         ("Periodic audits", _check_audit_interval),
     )

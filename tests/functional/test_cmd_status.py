@@ -101,3 +101,30 @@ def test_bad_configuration_is_a_failure(tmp_path: pathlib.Path, extra: str,
     assert code == 2
     assert codes[check] == 2
     assert codes["Database schema"] == 0
+
+
+def test_resource_types_open_offers_on_a_disabled_type_and_unsafe_dirs(
+        tmp_path: pathlib.Path) -> None:
+    import sqlalchemy as sa
+    conf = _config(tmp_path)
+    assert _run("esi-leap-dbsync", conf, "upgrade").returncode == 0
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/esi-leap.sqlite")
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO offers (uuid, project_id, resource_type, "
+            "resource_uuid, status, created_at) VALUES ('o1', 'p1', "
+            "'dummy_node', 'n1', 'available', '2026-01-01 00:00:00')"))
+    engine.dispose()
+    code, codes, details = _check(conf)
+    assert (code, codes["Resource types"]) == (1, 1)
+    assert "1 on dummy_node" in details
+
+    nodes = tmp_path / "nodes"
+    nodes.mkdir()
+    nodes.chmod(0o777)
+    unsafe = _config(tmp_path, "[api]\nenabled_resource_types = "
+                     "ironic_node,dummy_node\n[dummy_node]\n"
+                     f"dummy_node_dir = {nodes}\n")
+    code, codes, details = _check(unsafe)
+    assert (code, codes["Resource types"]) == (2, 2)
+    assert "writable by group or others" in details
