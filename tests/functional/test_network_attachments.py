@@ -317,6 +317,16 @@ def test_attach_by_name_ignores_other_projects_networks(lab: Lab) -> None:
     assert res.json["network_uuid"] == mine["uuid"] != theirs["uuid"]
     lab.run()
     assert lab.port("p1")["native_vlan"] == mine["vlan"]
+    # A network shared with the owner under the same name, tagged on the
+    # same port: detaching "web" still means the owner's own network.
+    assert lab.client.as_(OTHER).put(
+        f"/v1/networks/{theirs['uuid']}/access/{OWNER}").status_int == 204
+    assert lab.attach(OWNER, "eth0", theirs["uuid"],
+                      "tagged").status_int == 202
+    lab.run()
+    res = lab.detach(OWNER, "eth0", "web")
+    assert res.status_int == 202, res.text
+    assert res.json["network_uuid"] == mine["uuid"]
 
 
 def test_the_next_lessee_sees_none_of_the_previous_tenants_actions(

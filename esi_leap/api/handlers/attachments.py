@@ -148,16 +148,35 @@ def detach(req: webob.Request) -> webob.Response:
     backend, node, project_id = _node_to_change(
         ctx, req.urlvars["node_ident"], network_policy.DETACH)
     port = _switch_port(backend, node, req.urlvars["port_ident"])
-    ident = req.urlvars["network_ident"]
-    attached = [a for a in db_attachments.for_ports([port.uuid])[port.uuid]
-                if ident in (a.network.uuid, a.network.name)]
-    if not attached:
+    attachment = _attachment_named(port, req.urlvars["network_ident"],
+                                   project_id)
+    action = db_actions.action_create({
+        **_action_values(node, port, attachment.network, project_id),
+        "kind": db_actions.DETACH, "mode": attachment.mode})
+    return _accepted(req, action)
+
+
+def _attachment_named(port: node_ports.NodePort, ident: str,
+                      project_id: str) -> models.PortAttachment:
+    """The port's attachment to the network with this uuid, else name
+    (``project_id``'s own networks first).
+
+    :raises NotFound: when the port is on no such network.
+    :raises AmbiguousName: when several of its networks have that name.
+    """
+    attached = db_attachments.for_ports([port.uuid])[port.uuid]
+    for a in attached:
+        if a.network.uuid == ident:
+            return a
+    named = [a for a in attached if a.network.name == ident]
+    candidates = [a for a in named
+                  if a.network.project_id == project_id] or named
+    if not candidates:
         raise exception.NotFound(
             kind="Network", ident=f"{ident} on port {port.uuid}")
-    action = db_actions.action_create({
-        **_action_values(node, port, attached[0].network, project_id),
-        "kind": db_actions.DETACH, "mode": attached[0].mode})
-    return _accepted(req, action)
+    if len(candidates) > 1:
+        raise exception.AmbiguousName(kind="network", name=ident)
+    return candidates[0]
 
 
 def list_port_networks(req: webob.Request) -> webob.Response:
