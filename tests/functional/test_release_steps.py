@@ -142,6 +142,8 @@ def backend(database: str) -> Iterator[ScriptedBackend]:
     helpers.override("driver", ["test"],
                      group="oslo_messaging_notifications")
     helpers.override("transport_url", "fake://")
+    helpers.override("enabled_resource_types",
+                     ["standalone_node", RTYPE], group="api")
     _impl_test.reset()
     notify.reset()
     scripted = ScriptedBackend()
