@@ -1,10 +1,12 @@
 """``/v1/networks``: VLAN pools, who sees and uses a network, sharing."""
 
 import concurrent.futures
+import time
 from typing import Any
 
 import pytest
 
+from esi_leap.db import networks as db_networks
 from tests import helpers
 from tests.conftest import ADMIN_PROJECT
 from tests.conftest import LESSEE
@@ -163,9 +165,19 @@ def test_a_project_over_its_network_quota_gets_409_and_no_vlan(
 
 @helpers.ALL_BACKENDS
 def test_concurrent_creations_do_not_overrun_the_quota(
-        net_client: helpers.ApiClient) -> None:
+        net_client: helpers.ApiClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     helpers.override("max_networks_per_project", 2, group="quota")
     owner = net_client.as_(OWNER)
+    # Widen the window between counting and inserting, so that creations
+    # that did not wait for each other would all see room in the quota.
+    used_vlans = db_networks._used_vlans
+
+    def slow_used_vlans(*args: Any) -> set[int]:
+        time.sleep(0.3)
+        return used_vlans(*args)
+
+    monkeypatch.setattr(db_networks, "_used_vlans", slow_used_vlans)
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         codes = sorted(pool.map(
             lambda i: owner.post("/v1/networks",
