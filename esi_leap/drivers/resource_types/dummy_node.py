@@ -107,7 +107,7 @@ class DummyNodeBackend(NodeBackend):
             return None
         reason = unsafe_reason(st)
         if reason:
-            LOG.warning("Ignoring dummy node file %s: %s", path, reason)
+            LOG.warning("Ignoring dummy node file %r: %s", path, reason)
             return None
         mtime = st.st_mtime
         cached = self._cache.get(uuid)
