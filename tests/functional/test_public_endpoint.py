@@ -10,7 +10,6 @@ from tests import helpers
 from tests.conftest import OWNER
 
 
-
 @pytest.fixture(autouse=True)
 def vlan_pool(database: str) -> None:
     """Networks can be created (physnet1, VLANs 100-110)."""
