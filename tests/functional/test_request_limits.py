@@ -1,6 +1,7 @@
 """Size limits on the real app: URL (414), headers (431), body (413) and
 stored free-form ``properties`` (400, nothing stored)."""
 
+import http.client
 import io
 import json
 from typing import Any
@@ -11,6 +12,9 @@ import webob
 from tests import helpers
 from tests.conftest import LESSEE
 from tests.conftest import OWNER
+from tests.functional.test_list_streaming import server  # noqa: F401
+
+# ruff: noqa: F811 - the ``server`` fixture is an argument of the tests
 
 
 def raw(app: Any, method: str, path: str, body: bytes = b"",
@@ -168,3 +172,21 @@ def test_node_update_with_big_properties_changes_nothing(client, node):
     assert_fault(response, 400, "properties")
     assert admin.get(f"/v1/nodes/{node}").json["properties"] == {
         "cores": 16}
+
+
+@pytest.mark.parametrize("method,target,headers,body,status", [
+    ("GET", "/v1/offers?name=" + "a" * 9000, {}, b"", 414),
+    ("GET", "/v1/offers", {"X-Pad": "a" * 70000}, b"", 431),
+    ("POST", "/v1/offers", {"Content-Type": "application/json"},
+     b'{"name": "' + b"a" * 1_100_000 + b'"}', 413),
+])
+def test_limits_hold_under_the_embedded_server(server, method, target,
+                                               headers, body, status):
+    conn = http.client.HTTPConnection(*server, timeout=30)
+    conn.request(method, target, body=body or None, headers={
+        "X-Project-Id": OWNER, "X-Roles": "member", **headers})
+    response = conn.getresponse()
+    assert response.status == status
+    fault = json.loads(response.read())
+    assert fault["faultcode"] == "Client"
+    conn.close()
