@@ -1,10 +1,14 @@
 """Build the WSGI application: middleware around the router.
 
 The list below is ordered from the outside in. Request ids come first so
-that every log line and error carries one; proxy headers are applied before
-anything builds URLs; CORS answers pre-flight requests before auth;
-``/healthcheck`` (oslo.middleware's health check, an application of its
-own) needs no credentials.
+that every log line and error carries one; oversized requests are refused
+before anything reads them (:mod:`esi_leap.api.limits`); 401s lose their
+basic challenge unless basic credentials were sent; proxy headers are
+applied, then ``[api] public_endpoint`` or a checked ``Host``
+(:mod:`esi_leap.api.host`), before anything builds URLs; CORS answers
+pre-flight requests before auth; forgeable cross-site requests are refused
+(:mod:`esi_leap.api.csrf`); ``/healthcheck`` (oslo.middleware's health
+check, an application of its own) needs no credentials.
 """
 
 from collections.abc import Callable
@@ -19,6 +23,9 @@ from oslo_middleware import request_id
 
 from esi_leap import dashboard
 from esi_leap.api import auth
+from esi_leap.api import csrf
+from esi_leap.api import host
+from esi_leap.api import limits
 from esi_leap.api import router
 
 WSGIApp = Callable[..., Any]
@@ -45,7 +52,11 @@ def build_app(conf: cfg.ConfigOpts) -> WSGIApp:
     app = _PathSplit(HEALTHCHECK_PATH, healthcheck.Healthcheck(None, conf),
                      app)
     app = dashboard.mount(app)
+    app = csrf.CrossSiteGuard(app, conf)
     app = cors.CORS(app, conf)
+    app = host.PublicEndpoint(app, conf)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
+    app = csrf.NoBasicChallenge(app)
+    app = limits.SizeLimits(app, conf)
     app = request_id.RequestId(app)
     return app

@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import webob
 
+from esi_leap.api import limits
 from esi_leap.common import context as esi_context
 from esi_leap.common import exception
 from esi_leap.common import timeutils
@@ -47,6 +48,7 @@ def json_body(req: webob.Request, schema: dict[str, Any]) -> dict[str, Any]:
         where = ".".join(str(p) for p in error.absolute_path)
         reason = f"{where}: {error.message}" if where else error.message
         raise exception.InvalidInput(reason=reason)
+    limits.check_free_form(body, CONF.api)
     return dict(body)
 
 

@@ -28,10 +28,46 @@ opts = [
              "requested without ``limit`` are returned whole, as ESI-Leap "
              "does."),
     cfg.URIOpt(
-        "public_endpoint",
+        "public_endpoint", schemes=["http", "https"],
         help="Public URL of this API (for example "
-             "``https://esi.example.com:7777``), used in links in responses. "
-             "Unset means the URL the request came in on."),
+             "``https://esi.example.com:7777`` or "
+             "``https://cloud.example.com/esi-leap``), used for every URL "
+             "the API writes: the OpenAPI document's ``servers``, the "
+             "``next`` links of lists, ``Location`` headers and redirects, "
+             "and the origin that bodiless POST and PUT requests may come "
+             "from. The request's ``Host`` header (and the scheme) are then "
+             "ignored. Unset (empty) means the URL the request came in on: "
+             "its ``Host`` header (or, with ``[oslo_middleware] "
+             "enable_proxy_headers_parsing``, the forwarded host), which "
+             "must then be a syntactically valid ``host[:port]`` or the "
+             "request gets 400."),
+    cfg.IntOpt(
+        "max_request_body_size", default=1048576, min=1024,
+        help="Largest request body, in bytes, the API accepts; a larger "
+             "one gets 413 before it is read. Bodies sent with chunked "
+             "transfer encoding are read up to this size."),
+    cfg.IntOpt(
+        "max_header_size", default=65536, min=1024,
+        help="Largest total size, in bytes, of a request's header fields "
+             "(names and values of all of them); a request with more gets "
+             "431."),
+    cfg.IntOpt(
+        "max_url_length", default=8192, min=256,
+        help="Longest request target (path and query string, as sent), in "
+             "bytes; a longer one gets 414."),
+    cfg.IntOpt(
+        "max_properties_size", default=65536, min=2,
+        help="Largest free-form ``properties`` object (of offers, leases "
+             "and standalone nodes), in bytes of compact JSON, that the API "
+             "stores; a larger one gets 400 and nothing is stored."),
+    cfg.IntOpt(
+        "list_chunk_size", default=1000, min=1,
+        help="Rows read per database statement when the API returns a "
+             "whole list (a request without ``limit``). A list longer than "
+             "this is streamed to the client chunk by chunk, each chunk "
+             "read by its own short statement, so that a statement timeout "
+             "never cuts a list short; a database failure in the middle of "
+             "a list aborts the connection instead of ending the JSON."),
     cfg.StrOpt(
         "default_resource_type", default="ironic_node",
         help="Resource type assumed when a request does not name one. "

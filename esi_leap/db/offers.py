@@ -86,8 +86,7 @@ def offer_list(filters: OfferFilters,
 
     For speed these are read-only rows, not ORM objects (no identity map
     or instance state for thousands of offers); they have the same
-    attributes as :class:`~esi_leap.db.models.Offer` but ``id`` and the
-    timestamps.
+    attributes as :class:`~esi_leap.db.models.Offer` but ``updated_at``.
     """
     with api.reader() as session:
         pagination.check_marker(session, models.Offer, page)
@@ -97,7 +96,7 @@ def offer_list(filters: OfferFilters,
 
 
 _LIST_COLUMNS = [column for column in models.Offer.__table__.columns
-                 if column.name not in ("id", "created_at", "updated_at")]
+                 if column.name != "updated_at"]
 
 
 def offer_get(uuid: str) -> models.Offer | None:

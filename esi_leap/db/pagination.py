@@ -12,12 +12,18 @@ from esi_leap.common import exception
 
 @dataclasses.dataclass(frozen=True)
 class Page:
-    """How to slice a list: sort key and direction, marker uuid, limit."""
+    """How to slice a list: sort key and direction, marker uuid, limit.
+
+    ``after``, a (sort value, id) pair from :func:`position_of`, starts the
+    page after that row by value, so it works even when the row is gone
+    (reading a long list in chunks).
+    """
 
     sort_key: str = "id"
     sort_dir: str = "asc"
     marker: str | None = None
     limit: int | None = None
+    after: tuple[Any, int] | None = None
 
 
 def apply(stmt: sa.Select[Any], model: Any, page: Page,
@@ -32,6 +38,9 @@ def apply(stmt: sa.Select[Any], model: Any, page: Page,
     descending = page.sort_dir == "desc"
     if page.marker is not None:
         stmt = stmt.where(_after_marker(model, column, page, descending))
+    if page.after is not None:
+        stmt = stmt.where(_after_position(model, column, page.after,
+                                          descending))
     order = (column.desc(), model.id.desc()) if descending else (
         column.asc(), model.id.asc())
     stmt = stmt.order_by(*order)
@@ -79,6 +88,24 @@ def _after_marker(model: Any, column: Any, page: Page,
     if descending:
         return sa.or_(column < key, sa.and_(column == key, model.id < row_id))
     return sa.or_(column > key, sa.and_(column == key, model.id > row_id))
+
+
+def _after_position(model: Any, column: Any, after: tuple[Any, int],
+                    descending: bool) -> Any:
+    value, row_id = after
+    if descending:
+        return sa.or_(column < value,
+                      sa.and_(column == value, model.id < row_id))
+    return sa.or_(column > value, sa.and_(column == value, model.id > row_id))
+
+
+def position_of(row: Any, page: Page) -> tuple[Any, int]:
+    """The (sort value, id) of ``row`` under ``page``'s sort key, for
+    :attr:`Page.after`."""
+    value = getattr(row, page.sort_key)
+    if page.sort_key in ("name", "purpose") and value is None:
+        value = ""
+    return value, row.id
 
 
 def check_marker(session: Any, model: Any, page: Page) -> None:

@@ -11,6 +11,7 @@ import webob
 
 from esi_leap.api import network_views
 from esi_leap.api import request as r
+from esi_leap.api import streaming
 from esi_leap.api.handlers import common
 from esi_leap.api.handlers import networks as network_handlers
 from esi_leap.api.handlers import ports as port_handlers
@@ -209,6 +210,11 @@ def list_actions(req: webob.Request) -> webob.Response:
         status=params.get("status"),
         visible_to=None if admin else ctx.project_id or "")
     page = r.page_param(params)
+    if page.limit is None:
+        return streaming.whole_list(
+            "network_actions", lambda p: db_actions.action_list(filters, p),
+            lambda rows: [network_views.action_view(a, admin) for a in rows],
+            page)
     found = db_actions.action_list(filters, page)
     return r.respond_list(
         req, "network_actions",

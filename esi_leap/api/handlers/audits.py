@@ -11,6 +11,7 @@ import webob
 
 from esi_leap.api import network_views
 from esi_leap.api import request as r
+from esi_leap.api import streaming
 from esi_leap.api.schemas import audits as schemas
 from esi_leap.audit import model
 from esi_leap.audit import remediation
@@ -111,6 +112,10 @@ def list_audits(req: webob.Request) -> webob.Response:
         status=_choice(params, "status", db_audits.STATUSES),
         trigger=_choice(params, "trigger", db_audits.TRIGGERS))
     page = r.page_param(params)
+    if page.limit is None:
+        return streaming.whole_list(
+            "audits", lambda p: db_audits.audit_list(filters, p),
+            lambda rows: [audit_view(a) for a in rows], page)
     found = db_audits.audit_list(filters, page)
     return r.respond_list(req, "audits", [audit_view(a) for a in found],
                           found, page)
@@ -158,6 +163,10 @@ def list_findings(req: webob.Request) -> webob.Response:
         network_uuid=params.get("network_uuid"),
         last_audit_uuid=params.get("audit_uuid"))
     page = r.page_param(params)
+    if page.limit is None:
+        return streaming.whole_list(
+            "findings", lambda p: db_audits.finding_list(filters, p),
+            lambda rows: [finding_view(f) for f in rows], page)
     found = db_audits.finding_list(filters, page)
     return r.respond_list(req, "findings", [finding_view(f) for f in found],
                           found, page)

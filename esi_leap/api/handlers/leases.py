@@ -5,6 +5,7 @@ import webob
 from esi_leap.api import lookup
 from esi_leap.api import request as r
 from esi_leap.api import schemas
+from esi_leap.api import streaming
 from esi_leap.api import views
 from esi_leap.api.handlers import common
 from esi_leap.common import exception
@@ -31,6 +32,10 @@ def list_leases(req: webob.Request) -> webob.Response:
     filters = _filters(params)
     _scope(ctx, params, filters)
     page = r.page_param(params)
+    if page.limit is None:
+        return streaming.whole_list(
+            "leases", lambda p: db_leases.lease_list(filters, p),
+            views.leases_view, page)
     leases = db_leases.lease_list(filters, page)
     return r.respond_list(req, "leases", views.leases_view(leases), leases,
                           page)

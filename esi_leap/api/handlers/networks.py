@@ -5,6 +5,7 @@ from oslo_log import log as logging
 
 from esi_leap.api import network_views
 from esi_leap.api import request as r
+from esi_leap.api import streaming
 from esi_leap.api.handlers import common
 from esi_leap.api.schemas import networks as schemas
 from esi_leap.audit import verification
@@ -72,6 +73,10 @@ def list_networks(req: webob.Request) -> webob.Response:
         name=params.get("name"),
         usable_by=None if is_network_admin(ctx) else ctx.project_id or "")
     page = r.page_param(params)
+    if page.limit is None:
+        return streaming.whole_list(
+            "networks", lambda p: db_networks.network_list(filters, p),
+            lambda rows: _views(ctx, rows), page)
     found = db_networks.network_list(filters, page)
     return r.respond_list(req, "networks", _views(ctx, found), found, page)
 

@@ -5,6 +5,7 @@ import webob
 from esi_leap.api import lookup
 from esi_leap.api import request as r
 from esi_leap.api import schemas
+from esi_leap.api import streaming
 from esi_leap.api import views
 from esi_leap.api.handlers import common
 from esi_leap.common import exception
@@ -33,6 +34,10 @@ def list_offers(req: webob.Request) -> webob.Response:
     if not lookup.is_offer_admin(ctx):
         filters.visible_to = lookup.caller_projects(ctx)
     page = r.page_param(params)
+    if page.limit is None:
+        return streaming.whole_list(
+            "offers", lambda p: db_offers.offer_list(filters, p),
+            views.offers_view, page)
     offers = db_offers.offer_list(filters, page)
     return r.respond_list(req, "offers", views.offers_view(offers), offers,
                           page)
