@@ -78,8 +78,10 @@ def make_server(sock: socket.socket | None = None) -> wsgi_server.Server:
 
 
 def serve_forever(server: wsgi_server.Server,
-                  on_stop: Callable[[], None] | None = None) -> None:
-    """Run ``server`` until SIGTERM or SIGINT, then drain it."""
+                  on_stop: Callable[[], None] | None = None,
+                  parent_pid: int | None = None) -> None:
+    """Run ``server`` until SIGTERM or SIGINT (or, given ``parent_pid``,
+    until that parent process is gone), then drain it."""
     stopping = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:
@@ -92,7 +94,8 @@ def serve_forever(server: wsgi_server.Server,
     gc.collect()
     gc.freeze()
     try:
-        wsgi_server.serve(server, stopping.is_set)
+        wsgi_server.serve(server, lambda: stopping.is_set() or (
+            parent_pid is not None and os.getppid() != parent_pid))
         LOG.info("Stopping the API: finishing the requests in flight")
         wsgi_server.drain(server, CONF.api.graceful_timeout)
     finally:
@@ -101,10 +104,12 @@ def serve_forever(server: wsgi_server.Server,
 
 
 def _worker(sock: socket.socket) -> Callable[[int], int]:
+    parent = os.getpid()
+
     def work(index: int) -> int:
         db_api.reset()
         try:
-            serve_forever(make_server(sock))
+            serve_forever(make_server(sock), parent_pid=parent)
         except Exception:  # noqa: BLE001 - report and exit non-zero
             LOG.exception("API worker %d failed", index)
             return 1

@@ -2,7 +2,7 @@
 #
 #   gunicorn -c /etc/esi-leap/gunicorn.conf.py
 #
-# The application is esi_leap.api.wsgi:initialize_wsgi_app, a factory that
+# The application is esi_leap.cmd.wsgi:initialize_wsgi_app, a factory that
 # reads the esi-leap configuration and returns the WSGI application. Each
 # worker builds its own application after the fork (no preload), so no
 # database connection is shared between processes.
@@ -22,7 +22,7 @@ _config_file = os.environ.get("ESI_LEAP_CONFIG_FILE",
                               "/etc/esi-leap/esi-leap.conf")
 
 # gunicorn calls the factory with these literal arguments.
-wsgi_app = ("esi_leap.api.wsgi:initialize_wsgi_app("
+wsgi_app = ("esi_leap.cmd.wsgi:initialize_wsgi_app("
             f"{['--config-file', _config_file]!r})")
 
 bind = [os.environ.get("ESI_LEAP_API_BIND", "0.0.0.0:7777")]
