@@ -111,9 +111,11 @@ def drain(server: Server, timeout: float) -> bool:
     wasyncore.dispatcher.close(server)  # the listener only: keep the trigger
     deadline = time.monotonic() + timeout
     while True:
-        busy = [c for c in server.channels() if c.busy()]
+        busy = []
         for chan in server.channels():
-            if not chan.busy() or chan.will_close:
+            if chan.busy():
+                busy.append(chan)
+            else:
                 chan.will_close = True
         if not busy or time.monotonic() >= deadline:
             break
