@@ -14,7 +14,11 @@
 #   ESI_LEAP_API_WORKERS   worker processes (default: CPUs, at most 4)
 #   ESI_LEAP_API_THREADS   threads per worker (default 8)
 #
-# Put TLS and request-size limits in the reverse proxy in front of it.
+# Run it behind nginx with etc/nginx/esi-leap-api.conf, and bind it to
+# loopback (ESI_LEAP_API_BIND=127.0.0.1:7778): gunicorn's threaded workers
+# give a thread to every connection while its client sends the request, so
+# a few hundred idle or slow clients stall gunicorn alone; nginx reads the
+# requests in full first. Put TLS in nginx too.
 
 import os
 
