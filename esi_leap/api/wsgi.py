@@ -1,16 +1,15 @@
-"""WSGI entry point for uwsgi, gunicorn or mod_wsgi (``esi-leap-api-wsgi``).
+"""Deprecated: the WSGI entry point moved to :mod:`esi_leap.cmd.wsgi`.
 
-Run the manager separately (``esi-leap-manager``).
+``esi_leap.api.wsgi:initialize_wsgi_app`` keeps working for existing
+gunicorn, uWSGI and mod_wsgi configurations; use
+``esi_leap.cmd.wsgi:initialize_wsgi_app`` in new ones.
 """
 
-import sys
+import warnings
 
-from esi_leap.api import app
-from esi_leap.cmd import common
-from esi_leap.conf import CONF
+from esi_leap.cmd.wsgi import initialize_wsgi_app
 
+__all__ = ["initialize_wsgi_app"]
 
-def initialize_wsgi_app(argv: list[str] | None = None):  # type: ignore[no-untyped-def]
-    """Parse configuration and return the API as a WSGI application."""
-    common.prepare(argv if argv is not None else sys.argv[1:1])
-    return app.build_app(CONF)
+warnings.warn("esi_leap.api.wsgi is deprecated; use esi_leap.cmd.wsgi "
+              "(initialize_wsgi_app)", DeprecationWarning, stacklevel=2)

@@ -29,8 +29,7 @@ def main() -> None:
     if count == 1:
         rpcapi.set_local_waker(manager.wake)
         manager.start()
-        api = server.make_server(reuse_port=False)
-        api.prepare()
+        api = server.make_server()
         _announce(state)
         server.serve_forever(api, on_stop=manager.stop)
     else:

@@ -16,6 +16,6 @@ def main() -> None:
     LOG.info("esi-leap API on %s with %d worker(s)", server.listen_url(),
              count)
     if count == 1:
-        server.serve_forever(server.make_server(reuse_port=False))
+        server.serve_forever(server.make_server())
     else:
         server.run_workers(count)

@@ -20,7 +20,31 @@ opts = [
              "uses 1."),
     cfg.IntOpt(
         "threads_per_worker", default=16, min=1,
-        help="Number of request-handling threads in each API worker process."),
+        help="Number of request-handling threads in each API worker process. "
+             "A thread is given a request only once the request (head and "
+             "body) has been received in full, so slow or idle clients do "
+             "not hold threads."),
+    cfg.IntOpt(
+        "header_timeout", default=20, min=1,
+        help="Seconds a client has to send a complete request head (request "
+             "line and headers) after it connects, or after the previous "
+             "response on a kept-alive connection. A connection that misses "
+             "it is closed, however often it sends a byte. Also the time "
+             "after which an idle kept-alive connection or a stalled request "
+             "body is closed."),
+    cfg.IntOpt(
+        "max_connections", default=1000, min=10,
+        help="Most client connections each API worker process keeps open at "
+             "once, idle ones included. When it is reached the worker stops "
+             "accepting until some close; the others still accept. Each "
+             "connection is a file descriptor: the open-files limit "
+             "(``ulimit -n``) is raised to fit when the hard limit allows."),
+    cfg.IntOpt(
+        "graceful_timeout", default=30, min=0,
+        help="Seconds an API worker keeps serving the requests it has in "
+             "flight after SIGTERM or SIGINT before it closes them and "
+             "exits. With several workers the parent kills any worker still "
+             "running 5 s after that."),
     cfg.IntOpt(
         "max_limit", default=1000, min=1,
         help="Largest page size a client may ask for with the ``limit`` query "

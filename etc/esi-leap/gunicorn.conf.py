@@ -2,7 +2,7 @@
 #
 #   gunicorn -c /etc/esi-leap/gunicorn.conf.py
 #
-# The application is esi_leap.api.wsgi:initialize_wsgi_app, a factory that
+# The application is esi_leap.cmd.wsgi:initialize_wsgi_app, a factory that
 # reads the esi-leap configuration and returns the WSGI application. Each
 # worker builds its own application after the fork (no preload), so no
 # database connection is shared between processes.
@@ -14,7 +14,11 @@
 #   ESI_LEAP_API_WORKERS   worker processes (default: CPUs, at most 4)
 #   ESI_LEAP_API_THREADS   threads per worker (default 8)
 #
-# Put TLS and request-size limits in the reverse proxy in front of it.
+# Run it behind nginx with etc/nginx/esi-leap-api.conf, and bind it to
+# loopback (ESI_LEAP_API_BIND=127.0.0.1:7778): gunicorn's threaded workers
+# give a thread to every connection while its client sends the request, so
+# a few hundred idle or slow clients stall gunicorn alone; nginx reads the
+# requests in full first. Put TLS in nginx too.
 
 import os
 
@@ -22,7 +26,7 @@ _config_file = os.environ.get("ESI_LEAP_CONFIG_FILE",
                               "/etc/esi-leap/esi-leap.conf")
 
 # gunicorn calls the factory with these literal arguments.
-wsgi_app = ("esi_leap.api.wsgi:initialize_wsgi_app("
+wsgi_app = ("esi_leap.cmd.wsgi:initialize_wsgi_app("
             f"{['--config-file', _config_file]!r})")
 
 bind = [os.environ.get("ESI_LEAP_API_BIND", "0.0.0.0:7777")]
