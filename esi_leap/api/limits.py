@@ -1,7 +1,7 @@
 """Refuse requests too big to handle: URL (414), headers (431), body (413).
 
 :class:`SizeLimits` is WSGI middleware, so the limits hold whichever server
-runs the application (the embedded cheroot, gunicorn, uWSGI). It reads
+runs the application (the embedded waitress, gunicorn, uWSGI). It reads
 ``[api] max_url_length``, ``max_header_size`` and ``max_request_body_size``
 at each request. A body announced with ``Content-Length`` is refused before
 a byte of it is read; a chunked body is read up to the limit, then handed

@@ -74,7 +74,12 @@ def make_server(sock: socket.socket | None = None) -> wsgi_server.Server:
         api_app.build_app(CONF), sock or listen_socket(),
         threads=CONF.api.threads_per_worker,
         header_timeout=CONF.api.header_timeout,
-        max_connections=CONF.api.max_connections)
+        max_connections=CONF.api.max_connections,
+        # Twice the application's limits: a request a little over them
+        # gets the API's own 413/431 body, a huge one is refused by waitress
+        # before it is buffered.
+        max_header_size=2 * CONF.api.max_header_size,
+        max_body_size=2 * CONF.api.max_request_body_size)
 
 
 def serve_forever(server: wsgi_server.Server,

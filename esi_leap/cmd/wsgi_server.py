@@ -84,13 +84,19 @@ class Server(waitress_server.TcpWSGIServer):  # type: ignore[misc]
 
 def make(app: Callable[..., Any], sock: socket.socket, *, threads: int,
          header_timeout: float, max_connections: int,
-         max_header_size: int = 262144, ident: str = "esi-leap") -> Server:
-    """A :class:`Server` for ``app`` on the listening socket ``sock``."""
+         max_header_size: int = 262144, max_body_size: int = 1073741824,
+         ident: str = "esi-leap") -> Server:
+    """A :class:`Server` for ``app`` on the listening socket ``sock``.
+
+    waitress refuses (with its own plain 413/431) a body or request head
+    larger than ``max_body_size`` / ``max_header_size`` before reading it.
+    """
     return Server(
         app, sock, header_timeout, threads=threads, ident=ident,
         connection_limit=max_connections, channel_timeout=header_timeout,
         cleanup_interval=1, asyncore_use_poll=True, asyncore_loop_timeout=1,
-        max_request_header_size=max_header_size, backlog=1024)
+        max_request_header_size=max_header_size,
+        max_request_body_size=max_body_size, backlog=1024)
 
 
 def serve(server: Server, should_stop: Callable[[], bool]) -> None:

@@ -4,6 +4,7 @@ in the middle of a list aborts the answer instead of ending the JSON."""
 import datetime
 import http.client
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -11,9 +12,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import webob
-from cheroot import wsgi
 from oslo_db import exception as db_exc
 
+from esi_leap.cmd import wsgi_server
 from esi_leap.db import offers as db_offers
 from tests import helpers
 from tests.conftest import LESSEE
@@ -160,14 +161,19 @@ def test_db_failure_mid_stream_raises_out_of_the_app(
 
 @pytest.fixture
 def server(app: Any) -> Iterator[tuple[str, int]]:
-    """The app behind a real cheroot server (as ``esi-leap`` runs it)."""
-    srv = wsgi.Server(("127.0.0.1", 0), app, numthreads=2)
-    srv.prepare()
-    thread = threading.Thread(target=srv.serve, daemon=True)
+    """The app behind the real front end (waitress, as ``esi-leap`` runs
+    it)."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    srv = wsgi_server.make(app, sock, threads=2, header_timeout=20,
+                           max_connections=10)
+    stop = threading.Event()
+    thread = threading.Thread(target=wsgi_server.serve,
+                              args=(srv, stop.is_set), daemon=True)
     thread.start()
-    yield srv.bind_addr[:2]
-    srv.stop()
+    yield sock.getsockname()[:2]
+    stop.set()
     thread.join(10)
+    srv.close()
 
 
 def test_db_failure_mid_stream_drops_the_connection(
