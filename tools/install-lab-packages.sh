@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Install the Debian packages the integration tests need: Open vSwitch, an
 # SSH server, ping and tcpdump for the switch lab
-# (tests/integration/switchlab), shellcheck for the devstack plugin, and
-# Chromium with its WebDriver for the dashboard's browser test, and nginx
-# (the documented buffering proxy in front of gunicorn). Does
+# (tests/integration/switchlab), shellcheck for the devstack plugin,
+# systemd-analyze for the example units, Chromium with its WebDriver for
+# the dashboard's browser test, and nginx (the documented buffering proxy
+# in front of gunicorn). Does
 # nothing unless it runs as root with apt-get and one of the binaries is
 # missing; quiet and idempotent. Exits non-zero only when an install was tried and failed.
 set -euo pipefail
 
 PACKAGES=(openvswitch-switch openssh-server iputils-ping tcpdump
-          shellcheck chromium chromium-driver nginx)
+          shellcheck systemd chromium chromium-driver nginx)
 BINARIES=(ovs-vsctl ovs-vswitchd /usr/sbin/sshd ping tcpdump
-          shellcheck chromium chromedriver nginx)
+          shellcheck systemd-analyze chromium chromedriver nginx)
 
 missing=0
 for binary in "${BINARIES[@]}"; do

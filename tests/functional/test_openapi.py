@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import jsonschema
 import pytest
+import referencing.exceptions
 import webob
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -281,14 +282,56 @@ def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
         openapi_spec_validator.validate(broken)
 
 
+def _refs(value: Any) -> Iterator[str]:
+    """Every ``$ref`` in (a part of) the document."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "$ref" and isinstance(item, str):
+                yield item
+            else:
+                yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
 def test_the_references_all_resolve(checker: Checker) -> None:
+    """Every ``$ref`` of the document, however deep, lands on a schema
+    (validating one value would follow only the references that value
+    reaches)."""
+    resolver = checker.registry.resolver(base_uri=DOCUMENT_URI)
+    refs = set(_refs(checker.document))
+    assert len(refs) >= 40, refs
+    for ref in refs:
+        resolved = resolver.lookup(ref).contents
+        assert isinstance(resolved, dict) and resolved, ref
+    # Every component schema is used: none is left over.
+    named = {"#/components/schemas/" + name
+             for name in checker.document["components"]["schemas"]}
+    assert named == {ref for ref in refs
+                     if ref.startswith("#/components/schemas/")}
+    # The check is not vacuous: a dangling reference does not resolve.
+    with pytest.raises(referencing.exceptions.Unresolvable):
+        resolver.lookup("#/components/schemas/NoSuchSchema")
+
+
+def test_only_bodiless_answers_accept_null(checker: Checker) -> None:
+    """Each declared response body validates a JSON ``null`` exactly when
+    the document declares ``null`` (the DELETEs that answer ``null``):
+    a body schema that accepted anything would be caught here."""
+    nulls = []
     for method, template, operation in operations(checker.document):
-        for status in operation["responses"]:
-            if status != "default":
-                validator = checker.validator(template, method, int(status))
-                if validator is not None:
-                    # Resolving every $ref: validation walks the schema.
-                    validator.is_valid(None)
+        for status, answer in operation["responses"].items():
+            if status == "default" or "content" not in answer:
+                continue
+            validator = checker.validator(template, method, int(status))
+            declared = answer["content"][JSON]["schema"]
+            assert validator.is_valid(None) == (
+                declared == {"type": "null"}), (method, template, status)
+            if declared == {"type": "null"}:
+                nulls.append((method, template))
+                assert not validator.is_valid({}), (method, template)
+    assert len(nulls) >= 4, nulls
 
 
 def test_errors_have_the_fault_body(document: dict[str, Any]) -> None:

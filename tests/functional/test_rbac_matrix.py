@@ -238,9 +238,6 @@ def snapshot(url: str) -> dict[str, list[str]]:
 
 def _case(row: dict[str, Any], persona: str) -> Any:
     marks = []
-    reason = pending_reason(row)
-    if reason:
-        marks.append(pytest.mark.skip(reason=f"pending: {reason}"))
     xfail = (row.get("xfail") or {}).get(persona)
     if xfail:
         marks.append(pytest.mark.xfail(strict=True, reason=xfail))
@@ -256,6 +253,10 @@ CASES = [_case(row, persona) for row in ROWS for persona in PERSONAS]
 def test_matrix(client: helpers.ApiClient, node: str, database: str,
                 row_id: str, persona: str) -> None:
     row = ROW_BY_ID[row_id]
+    reason = pending_reason(row)
+    if reason:
+        # A row written before its route: skipped, but never in CI.
+        helpers.skip_or_fail(f"pending: {reason}")
     objects = BUILDERS[row["scenario"]](client, node)
     method, _, path = row["request"].partition(" ")
     body = fill(row["body"], objects) if "body" in row else None

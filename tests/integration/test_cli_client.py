@@ -374,8 +374,11 @@ def test_offer_claim(world: World) -> None:
 
 
 def test_claimed_lease_becomes_active(world: World) -> None:
-    """The in-process manager fulfils a lease that starts now within about
-    a second (measured on the server's clock: CLI calls are slow)."""
+    """The in-process manager fulfils a lease that starts now on one of
+    its next passes (it runs every second by default): within 5 s of the
+    lease's start on the server's clock (CLI calls are slow, so the wall
+    clock is not used). 5 s, not one, because a pass on a loaded 2-core
+    CI machine can be late; how fast it really is, the benchmarks say."""
     w = world
     # Wall clock, including the claim and the polling CLI calls.
     assert w.activation_seconds < 60, w.activation_seconds

@@ -42,7 +42,9 @@ import pytest
 from tests import helpers
 from tests.integration import server
 
-pytestmark = pytest.mark.integration
+#: Each stubbed devstack run has its own 300 s limit; pytest-timeout
+#: leaves room for it to fire first, with the phases' output.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 REPO = Path(__file__).resolve().parents[2]
 STUBS = Path(__file__).resolve().parent / "devstack_stubs" / "functions.sh"

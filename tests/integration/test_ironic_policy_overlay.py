@@ -26,7 +26,9 @@ from tests.integration.peers import ironic as peers_ironic
 from tests.integration.peers import venvs
 from tests.integration.peers.cloud import Cloud
 
-pytestmark = pytest.mark.integration
+#: The session's ``cloud`` fixture may install Keystone and Ironic first
+#: (pip alone may take 900 s on a cold cache): a longer pytest-timeout.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
 
 OPENSTACK = Path(sys.executable).parent / "openstack"
 REDACTED = ("** Redacted - requires baremetal:node:get:driver_info "

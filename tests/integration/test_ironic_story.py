@@ -27,6 +27,10 @@ import pytest
 from tests.integration import server
 from tests.integration.peers import cloud as peers_cloud
 
+#: The session's ``cloud`` fixture may install Keystone and Ironic first
+#: (pip alone may take 900 s on a cold cache): a longer pytest-timeout.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
+
 #: Generous limits: they prove behaviour, not speed.
 LEASE_TIMEOUT = 60.0
 RECOVERY_TIMEOUT = 120.0

@@ -21,7 +21,9 @@ from tests.integration.peers.cloud import Cloud
 from tests.integration.peers.cloud import Project
 from tests.integration.peers.cloud import User
 
-pytestmark = pytest.mark.integration
+#: The session's ``cloud`` fixture may install Keystone and Ironic first
+#: (pip alone may take 900 s on a cold cache): a longer pytest-timeout.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
 
 OPENSTACK = Path(sys.executable).parent / "openstack"
 

@@ -6,7 +6,10 @@ The same world as :mod:`tests.integration.test_network_isolation` (a real
 networking-generic-switch's ``netmiko_ovs_linux``): lessee A's nodes a1, a2
 on A's network, lessee B's b1, b2 on B's. Drift is made the way a rogue
 admin would: ``ovs-vsctl`` on the switch, never through esi-leap. The tests
-share the world and run in file order.
+share the server and the lab; each starts from a clean switch (the
+``clean`` fixture undoes any drift and audits again when findings other
+than matches are open), so any one of them runs alone
+(``pytest tests/integration/test_switch_audit_ovs.py::test_x``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from tests.integration.test_network_isolation import _build_world
 from tests.integration.test_network_isolation import _config_text
 from tests.integration.test_network_isolation import _dbsync
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +56,33 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     done = built.finished(tenant, action["uuid"])
                     assert done["status"] == "done", done
             yield built
+
+
+#: The switch port a test adds behind esi-leap's back.
+ROGUE = "swt-rogue"
+
+
+@pytest.fixture
+def clean(world: World) -> World:
+    """The world with every node port as esi-leap set it (an access port
+    of its tenant's VLAN), no rogue port, and no open finding but
+    matches: drift left by another test is undone on the switch and an
+    audit resolves its findings."""
+    lab = world.lab
+    drifted = ROGUE in lab.vsctl("list-ports", lab.bridge).split()
+    if drifted:
+        lab.vsctl("del-port", lab.bridge, ROGUE)
+    for tenant, names in (("A", NODES_A), ("B", NODES_B)):
+        for node in names:
+            state = lab.port_state(world.port(node))
+            if (state.tag, state.vlan_mode, state.trunks) != (
+                    world.vlan(tenant), "access", frozenset()):
+                lab.set_port(world.port(node), world.vlan(tenant))
+                drifted = True
+    if drifted or any(f["kind"] != "match" for f in open_findings(world)):
+        run_audit(world)
+    assert {f["kind"] for f in open_findings(world)} <= {"match"}
+    return world
 
 
 def run_audit(world: World) -> dict[str, Any]:
@@ -137,8 +167,9 @@ def test_an_out_of_band_tag_change_is_a_critical_breach(world: World
 def test_remediation_restores_isolation_and_resolves_the_finding(
         world: World) -> None:
     lab = world.lab
-    latest = world.admin.ok("GET", "/v1/audits?sort_key=id&sort_dir=desc"
-                            "&limit=1")["audits"][0]
+    # The breach of the test before: B's VLAN on a1, found by an audit.
+    lab.vsctl("set", "port", world.port("a1"), f"tag={world.vlan('B')}")
+    latest = run_audit(world)
     plan = world.admin.ok("GET", f"/v1/audits/{latest['uuid']}/remediation")
     (change,) = plan["changes"]
     assert change["switch_port"] == world.port("a1")
@@ -202,7 +233,7 @@ def test_a_stopped_switch_is_unreadable(world: World) -> None:
 
 def test_a_foreign_port_on_a_tenant_vlan_is_unmanaged(world: World) -> None:
     lab = world.lab
-    rogue = "swt-rogue"
+    rogue = ROGUE
     lab.vsctl("add-port", lab.bridge, rogue, "--", "set", "interface",
               rogue, "type=internal", "--", "set", "port", rogue,
               f"tag={world.vlan('A')}")
