@@ -4,7 +4,8 @@ The list below is ordered from the outside in. Request ids come first so
 that every log line and error carries one; proxy headers are applied before
 anything builds URLs; CORS answers pre-flight requests before auth;
 ``/healthcheck`` (oslo.middleware's health check, an application of its
-own) needs no credentials.
+own, with esi-leap's database and notification backends) needs no
+credentials.
 """
 
 from collections.abc import Callable
@@ -13,12 +14,12 @@ from typing import Any
 
 from oslo_config import cfg
 from oslo_middleware import cors
-from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
 
 from esi_leap import dashboard
 from esi_leap.api import auth
+from esi_leap.api import healthcheck
 from esi_leap.api import router
 
 WSGIApp = Callable[..., Any]
@@ -42,7 +43,7 @@ class _PathSplit:
 def build_app(conf: cfg.ConfigOpts) -> WSGIApp:
     """The esi-leap API as one WSGI callable."""
     app: WSGIApp = auth.wrap(router.Router(), conf)
-    app = _PathSplit(HEALTHCHECK_PATH, healthcheck.Healthcheck(None, conf),
+    app = _PathSplit(HEALTHCHECK_PATH, healthcheck.build(conf),
                      app)
     app = dashboard.mount(app)
     app = cors.CORS(app, conf)
