@@ -8,7 +8,8 @@ applied, then ``[api] public_endpoint`` or a checked ``Host``
 (:mod:`esi_leap.api.host`), before anything builds URLs; CORS answers
 pre-flight requests before auth; forgeable cross-site requests are refused
 (:mod:`esi_leap.api.csrf`); ``/healthcheck`` (oslo.middleware's health
-check, an application of its own) needs no credentials.
+check, an application of its own, with esi-leap's database and notification
+backends) needs no credentials.
 """
 
 from collections.abc import Callable
@@ -17,13 +18,13 @@ from typing import Any
 
 from oslo_config import cfg
 from oslo_middleware import cors
-from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
 
 from esi_leap import dashboard
 from esi_leap.api import auth
 from esi_leap.api import csrf
+from esi_leap.api import healthcheck
 from esi_leap.api import host
 from esi_leap.api import limits
 from esi_leap.api import router
@@ -49,7 +50,7 @@ class _PathSplit:
 def build_app(conf: cfg.ConfigOpts) -> WSGIApp:
     """The esi-leap API as one WSGI callable."""
     app: WSGIApp = auth.wrap(router.Router(), conf)
-    app = _PathSplit(HEALTHCHECK_PATH, healthcheck.Healthcheck(None, conf),
+    app = _PathSplit(HEALTHCHECK_PATH, healthcheck.build(conf),
                      app)
     app = dashboard.mount(app)
     app = csrf.CrossSiteGuard(app, conf)

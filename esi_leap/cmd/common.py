@@ -3,6 +3,7 @@
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from esi_leap.common import logsafe
 from esi_leap.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ def prepare(argv: list[str], default_config_files: list[str] | None = None,
     CONF(argv, project="esi-leap", prog=None,
          default_config_files=default_config_files, description=description)
     logging.setup(CONF, "esi-leap")
+    # No request value may forge a log line (newlines, escapes...).
+    logsafe.install()
     check_networking()
     check_resource_types()
     return CONF

@@ -104,4 +104,7 @@ def main() -> None:
         "command", title="Commands", handler=_add_commands,
         help="What to do with the database."))
     common.prepare(sys.argv[1:], description=__doc__)
+    # A migration or a purge of a large database may legitimately run
+    # longer than a request's statement; connecting stays bounded.
+    CONF.set_override("statement_timeout", 0, group="database")
     CONF.command.func()

@@ -4,6 +4,11 @@ finding changes.
 :func:`record` always inserts a row in the events table (served by
 ``GET /v1/events``) and, when ``[notification] notification_level`` allows,
 also sends a versioned oslo.messaging notification with the same type.
+
+Notifications are sent by a worker thread from a bounded queue
+(:mod:`esi_leap.common.notify_queue`): a broker that is down never holds up
+a request or the manager. :func:`stats` tells how many wait and how many
+were dropped because the queue was full (``/healthcheck`` shows it).
 """
 
 import threading
@@ -12,6 +17,7 @@ from typing import Any
 import oslo_messaging
 from oslo_log import log as logging
 
+from esi_leap.common import notify_queue
 from esi_leap.common import timeutils
 from esi_leap.conf import CONF
 from esi_leap.db import events as db_events
@@ -31,9 +37,14 @@ _INTERNAL = ("reserved_by", "reserved_at", "end_request",
 LEVELS = ("debug", "info", "warning", "error", "critical")
 #: Reconnection attempts when sending a notification before giving up.
 NOTIFY_RETRIES = 3
+#: Most notifications one lease, offer or switch handled in a reconciler
+#: pass sends, and the kinds of work a pass picks up ``[manager]
+#: batch_size`` of (cancel, expire, fulfil, expiry notice, offer expiry).
+PER_ITEM, KINDS_PER_PASS = 4, 5
 
 _lock = threading.Lock()
 _notifier: oslo_messaging.Notifier | None = None
+_queue: notify_queue.NotificationQueue | None = None
 
 
 def _get_notifier() -> oslo_messaging.Notifier:
@@ -50,11 +61,49 @@ def _get_notifier() -> oslo_messaging.Notifier:
         return _notifier
 
 
-def reset() -> None:
-    """Forget the notifier (tests)."""
-    global _notifier
+def queue_size() -> int:
+    """``[notification] queue_size``, or room for two reconciler passes'
+    worth of notifications when it is 0."""
+    size = CONF.notification.queue_size
+    return int(size or 2 * KINDS_PER_PASS * PER_ITEM * CONF.manager.batch_size)
+
+
+def _deliver(level: str, event_type: str, body: dict[str, Any]) -> None:
+    getattr(_get_notifier(), level)({}, event_type, body)
+
+
+def _get_queue() -> notify_queue.NotificationQueue:
+    global _queue
     with _lock:
+        if _queue is None:
+            _queue = notify_queue.NotificationQueue(queue_size(), _deliver)
+        return _queue
+
+
+def stats() -> dict[str, int]:
+    """How many notifications wait, were handed to oslo.messaging and
+    were dropped because the queue was full, since the process started."""
+    current = _queue
+    if current is None:
+        return {"waiting": 0, "sent": 0, "dropped": 0, "size": queue_size()}
+    return {"waiting": current.waiting, "sent": current.sent,
+            "dropped": current.dropped, "size": current.size}
+
+
+def flush(timeout: float = 5.0) -> bool:
+    """Wait up to ``timeout`` s for queued notifications to be sent."""
+    current = _queue
+    return current is None or current.flush(timeout)
+
+
+def reset() -> None:
+    """Forget the notifier and the queue (tests)."""
+    global _notifier, _queue
+    with _lock:
+        if _queue is not None:
+            _queue.close()
         _notifier = None
+        _queue = None
 
 
 def _enabled(level: str) -> bool:
@@ -82,14 +131,11 @@ def record(event_type: str,
 
 def send(event_type: str, obj: Recordable,
          level: str = "info", reason: str | None = None) -> None:
-    """Send the notification of an event already recorded, if enabled."""
+    """Queue the notification of an event already recorded, if enabled;
+    never blocks (a full queue drops it, see :func:`stats`)."""
     if not _enabled(level):
         return
     body = payload(obj)
     if reason:
         body["reason"] = reason
-    try:
-        getattr(_get_notifier(), level)({}, event_type, body)
-    except Exception:  # noqa: BLE001 - a lost notification must not fail work
-        LOG.warning("Could not send notification %s for %s", event_type,
-                    obj.uuid, exc_info=True)
+    _get_queue().put((level, event_type, body))

@@ -18,6 +18,15 @@ opts = [
         "versioned_notifications_topics",
         default=["esi_leap_versioned_notifications"],
         help="Topics on which versioned notifications are sent."),
+    cfg.IntOpt(
+        "queue_size", default=0, min=0,
+        help="Most notifications a process keeps waiting to be sent. A "
+             "worker thread sends them, so a slow or unreachable broker never "
+             "holds up a request or the manager; when the queue is full new "
+             "notifications are dropped (the events table still has them), "
+             "counted in ``/healthcheck`` and logged once per burst. 0 means "
+             "room for two reconciler passes: 40 times ``[manager] "
+             "batch_size`` (5 kinds of work of up to 4 notifications each)."),
 ]
 
 

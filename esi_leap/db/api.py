@@ -16,10 +16,13 @@ import sqlalchemy as sa
 from oslo_config import cfg
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
+from oslo_db import options as db_options
 from oslo_db.sqlalchemy import enginefacade
 from sqlalchemy import orm
 
 from esi_leap.conf import CONF
+from esi_leap.db import faults
+from esi_leap.db import timeouts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,15 +35,24 @@ class _DBContext:
     """A holder enginefacade attaches one transaction to."""
 
 
-def _configure_connection(engine: sa.Engine) -> None:
+def _configure_connection(engine: sa.Engine,
+                          conf: cfg.ConfigOpts = CONF) -> None:
     """Per-connection settings that make our guarded writes correct."""
+    timeouts.install(engine, conf)
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_con: Any, record: Any, proxy: Any) -> None:
+        # After the pool's pre-ping: the database answers.
+        faults.DATABASE.ok()
+
     if engine.dialect.name == "sqlite":
+        busy_ms = timeouts.sqlite_busy_ms(conf)
         is_file = engine.url.database not in (None, "", ":memory:")
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_con: Any, record: Any) -> None:
             cursor = dbapi_con.cursor()
-            cursor.execute("PRAGMA busy_timeout = 30000")
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
             if is_file:
                 # WAL lets readers run beside the writer; NORMAL syncs at
                 # checkpoints, not at every commit (safe against crashes
@@ -85,9 +97,12 @@ def _get_txn(conf: cfg.ConfigOpts = CONF) -> Any:
             txn = enginefacade.transaction_context()
             # thread_checkin yields the thread at every connection check-in,
             # for eventlet; esi-leap uses real threads.
-            txn.configure(thread_checkin=False,
-                          **dict(conf.database.items()))
-            _configure_connection(txn.writer.get_engine())
+            options = {opt.dest: conf.database[opt.dest]
+                       for opt in db_options.database_opts}
+            options["connection_parameters"] = (
+                timeouts.connection_parameters(conf))
+            txn.configure(thread_checkin=False, **options)
+            _configure_connection(txn.writer.get_engine(), conf)
             _txn = txn
         return _txn
 
@@ -108,6 +123,7 @@ def reset() -> None:
             except Exception:  # noqa: BLE001 - best effort on shutdown
                 pass
         _txn = None
+        faults.DATABASE.reset()
 
 
 @contextlib.contextmanager

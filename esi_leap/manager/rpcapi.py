@@ -10,6 +10,7 @@ import threading
 import oslo_messaging
 from oslo_log import log as logging
 
+from esi_leap.common import burstlog
 from esi_leap.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -20,6 +21,8 @@ NAMESPACE = "esi_leap.manager"
 _lock = threading.Lock()
 _client: oslo_messaging.RPCClient | None = None
 _local_waker: "threading.Event | None" = None
+#: A broker that is down fails every cast: one line per burst.
+_CASTS = burstlog.BurstLog(LOG, "Waking the manager over RPC")
 
 
 def set_local_waker(event: "threading.Event | None") -> None:
@@ -50,8 +53,12 @@ def wake_manager() -> None:
         client = _get_client()
         if client is not None:
             client.cast({}, "wake")
-    except Exception:  # noqa: BLE001 - the reconciler will catch up
-        LOG.warning("Could not wake the manager over RPC", exc_info=True)
+            _CASTS.ok()
+    except Exception as exc:  # noqa: BLE001 - the reconciler will catch up
+        # One line, no traceback: the reconciler makes progress anyway.
+        _CASTS.failed(f"{type(exc).__name__}: "
+                      f"{str(exc).splitlines()[0] if str(exc) else ''}"
+                      "; the manager's reconciler catches up")
 
 
 def reset() -> None:

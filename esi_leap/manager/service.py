@@ -22,9 +22,11 @@ import oslo_messaging
 from oslo_log import log as logging
 
 from esi_leap.audit import runner as audit_runner
+from esi_leap.common import notify
 from esi_leap.common import timeutils
 from esi_leap.conf import CONF
 from esi_leap.db import console_tokens as db_console_tokens
+from esi_leap.db import faults as db_faults
 from esi_leap.db import leases as db_leases
 from esi_leap.db import network_actions as db_network_actions
 from esi_leap.db import offers as db_offers
@@ -115,14 +117,19 @@ class Manager:
             self._thread.join(timeout=30)
         self._pool.shutdown(wait=graceful)
         self._audit_pool.shutdown(wait=graceful)
+        if graceful:
+            notify.flush(timeout=5.0)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.wake.clear()
             try:
                 self.reconcile()
-            except Exception:  # noqa: BLE001 - keep the loop alive
-                LOG.exception("Reconciler pass failed; retrying")
+            except Exception as exc:  # noqa: BLE001 - keep the loop alive
+                # A database that is down: one line per burst, no
+                # traceback every pass.
+                if not db_faults.note_failure(exc):
+                    LOG.exception("Reconciler pass failed; retrying")
             self.wake.wait(self.next_wait())
 
     def next_wait(self) -> float:
@@ -135,9 +142,10 @@ class Manager:
                 (t for t in (db_leases.next_change(now),
                              db_network_actions.next_due(now))
                  if t is not None), default=None)
-        except Exception:  # noqa: BLE001 - the interval is the fallback
-            LOG.warning("Could not look up the next lease change",
-                        exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - the interval is the fallback
+            if not db_faults.note_failure(exc):
+                LOG.warning("Could not look up the next lease change",
+                            exc_info=True)
             return interval
         if upcoming is None:
             return interval
@@ -175,8 +183,9 @@ class Manager:
         for future in futures:
             try:
                 future.result()
-            except Exception:  # noqa: BLE001 - one failure must not stop all
-                LOG.exception("Manager work item failed")
+            except Exception as exc:  # noqa: BLE001 - one failure must not stop all
+                if not db_faults.note_failure(exc):
+                    LOG.exception("Manager work item failed")
         return len(futures)
 
     def start_audit(self, now: datetime.datetime) -> None:

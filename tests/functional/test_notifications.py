@@ -27,6 +27,7 @@ def test_notifications_follow_events_when_enabled(node):
     notify.reset()
     lease = _make_lease(node)
     service.Manager(host="n1").reconcile()
+    assert notify.flush(timeout=10)  # sent by the queue's worker thread
     messages = [n[1] for n in _impl_test.NOTIFICATIONS]
     sent = [(m["event_type"], m["payload"]) for m in messages]
     types = [t for t, _ in sent]
@@ -44,6 +45,7 @@ def test_events_recorded_without_notifications(node):
     notify.reset()
     lease = _make_lease(node)
     service.Manager(host="n1").reconcile()
+    assert notify.flush(timeout=10)
     assert _impl_test.NOTIFICATIONS == []
     types = [e.event_type for e in db_events.event_list(
         db_events.EventFilters()) if e.object_uuid == lease.uuid]

@@ -213,6 +213,7 @@ def event_types(uuid: str) -> list[str]:
 def notifications(uuid: str) -> list[tuple[str, str, str | None]]:
     """(event type, priority, reason) of every notification of a lease."""
     levels = {"warn": "warning"}
+    assert notify.flush(timeout=10)  # a worker thread sends them
     return [(m["event_type"],
              levels.get(str(priority).lower(), str(priority).lower()),
              m["payload"].get("reason"))

@@ -1,8 +1,10 @@
 """Steps several handlers share: times in bodies, nodes, quotas."""
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
+from esi_leap.api import schemas
 from esi_leap.common import context as esi_context
 from esi_leap.common import exception
 from esi_leap.common import policy
@@ -29,6 +31,11 @@ def backend_for(resource_type: str | None) -> tuple[str, NodeBackend]:
     :raises ResourceTypeUnknown:
     """
     rtype = resource_type or CONF.api.default_resource_type
+    if not re.fullmatch(schemas.RESOURCE_TYPE_CHARS, rtype):
+        # Also for query parameters, which no schema checks.
+        raise exception.InvalidInput(
+            reason="resource_type must be a resource type name "
+                   "(lower-case letters, digits and _, at most 64).")
     return rtype, resource_types.get_backend(rtype)
 
 

@@ -8,13 +8,19 @@ PROJECT: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255,
                            "minLength": 1}
 PROPERTIES: dict[str, Any] = {"type": ["object", "null"]}
 IDENT: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 255}
+#: A resource type is an entry point name: no spaces or control characters.
+#: (A JSON schema ``$`` also matches before a final newline, so the
+#: handlers check :data:`RESOURCE_TYPE_CHARS` with ``re.fullmatch`` too.)
+RESOURCE_TYPE_CHARS = "[a-z][a-z0-9_]{0,63}"
+RESOURCE_TYPE: dict[str, Any] = {"type": "string", "maxLength": 64,
+                                 "pattern": f"^{RESOURCE_TYPE_CHARS}$"}
 
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
 
 OFFER_CREATE: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "resource_uuid": IDENT, "resource_type": IDENT, "name": NAME,
+        "resource_uuid": IDENT, "resource_type": RESOURCE_TYPE, "name": NAME,
         "lessee_id": PROJECT, "start_time": TIME, "end_time": TIME,
         "properties": PROPERTIES,
         # Accepted and ignored, as ESI-Leap does.
@@ -37,7 +43,8 @@ OFFER_CLAIM: dict[str, Any] = {
 LEASE_CREATE: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "resource_uuid": IDENT, "resource_type": IDENT, "project_id": IDENT,
+        "resource_uuid": IDENT, "resource_type": RESOURCE_TYPE,
+        "project_id": IDENT,
         "name": NAME, "start_time": TIME, "end_time": TIME,
         "properties": PROPERTIES,
         "purpose": {"type": ["string", "null"], "maxLength": 255},
