@@ -335,6 +335,6 @@ def test_a_check_that_breaks_becomes_a_failure(conf: pathlib.Path) -> None:
 def test_every_check_has_a_name_and_runs(database: str) -> None:
     names = [name for name, _ in status.Checks._upgrade_checks]
 
-    assert len(names) == len(set(names)) == 6
+    assert len(names) == len(set(names)) == 7
     for _, check in status.Checks._upgrade_checks:
         assert check(CHECKS).code in set(Code)
