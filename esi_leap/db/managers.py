@@ -8,6 +8,7 @@ nobody: another manager may take the work over.
 """
 
 import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -56,10 +57,11 @@ def alive(now: datetime.datetime) -> list[models.Manager]:
             models.Manager.last_seen >= now - dead_after())))
 
 
-def holder_gone(holder: sa.ColumnElement[str | None],
+def holder_gone(holder: Any,
                 now: datetime.datetime) -> sa.ColumnElement[bool]:
     """SQL: the manager named by ``holder`` (a reservation column) is
     not alive at ``now`` (no heartbeat within ``dead_after``)."""
     recent = sa.select(models.Manager.id).where(
         models.Manager.last_seen >= now - dead_after())
-    return holder.not_in(recent)
+    gone: sa.ColumnElement[bool] = holder.not_in(recent)
+    return gone

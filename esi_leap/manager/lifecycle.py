@@ -28,6 +28,7 @@ the failure is recorded and the next step runs.
 
 import datetime
 import time
+from typing import Any
 
 from oslo_log import log as logging
 
@@ -169,7 +170,7 @@ class Lifecycle:
 
     def _transition(self, lease: models.Lease, expected: tuple[str, ...],
                     new: str, event_type: str, level: str = "info",
-                    reason: str | None = None, **values: object) -> bool:
+                    reason: str | None = None, **values: Any) -> bool:
         """Move the lease and record ``event_type`` in one transaction,
         then send the notification; True if it moved."""
         event = db_events.event_fields(event_type, lease, reason)

@@ -82,7 +82,8 @@ def request_cancel(lease: models.Lease) -> None:
             kind="Lease", uuid=lease.uuid, status=lease.status,
             expected=", ".join(status.LEASE_CAN_DELETE))
     now = timeutils.utcnow()
-    unstarted = lease.status == status.CREATED and lease.start_time > now
+    unstarted = (lease.status == status.CREATED
+                 and lease.start_time is not None and lease.start_time > now)
     if unstarted and db_leases.lease_transition(
             lease.uuid, [status.CREATED], status.DELETED, expire_time=now,
             only_unreserved=True):
