@@ -36,8 +36,12 @@ import futurist
 MAX_PASSES = 25
 
 
-def configure(url: str, ironic_url: str) -> None:
-    """CONF for the scenario, the same in the test and in the children."""
+def configure(url: str, ironic_url: str,
+              release_steps: list[str] | None = None) -> None:
+    """CONF for the scenario, the same in the test and in the children;
+    ``release_steps`` are the optional Ironic ones (default: power_off,
+    detach_vifs: a change under way and a DELETE; the others follow the
+    same pattern and would only lengthen the matrix)."""
     from tests import helpers
     helpers.configure(url, auth_strategy="noauth",
                       api__default_resource_type="ironic_node")
@@ -50,10 +54,8 @@ def configure(url: str, ironic_url: str) -> None:
             ("peer_check_interval", 0, "manager"),
             ("workers", 1, "manager"),
             ("expiry_notice", 0, "manager"),
-            # Two of the optional Ironic steps (a state change under way,
-            # a DELETE): the others follow the same pattern and would
-            # only lengthen the matrix.
-            ("release_steps", ["power_off", "detach_vifs"], "ironic"),
+            ("release_steps", ["power_off", "detach_vifs"]
+             if release_steps is None else release_steps, "ironic"),
             # One heartbeat per child: a beat is a commit, and the points
             # must come in the same order in every run.
             ("heartbeat_interval", 3600.0, "manager"),
@@ -193,7 +195,7 @@ def crash_cases(points: list[str]) -> list[int]:
 
 def child(job: dict[str, Any]) -> None:
     """Run manager passes with the hooks (in a forked process)."""
-    configure(job["url"], job["ironic"])
+    configure(job["url"], job["ironic"], job.get("release_steps"))
     install(Points(job.get("crash_at"), job["trace"]))
     run_passes(synchronous_manager(job["host"]))
 

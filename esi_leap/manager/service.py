@@ -67,6 +67,7 @@ class Manager:
         self.wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._heartbeat: threading.Thread | None = None
         self._pool = futurist.ThreadPoolExecutor(
             max_workers=CONF.manager.workers)
         self._audit_pool = futurist.ThreadPoolExecutor(max_workers=1)
@@ -83,8 +84,10 @@ class Manager:
         :raises ValueError: when ``[manager] dead_after`` is too short.
         """
         liveness.check_options()
-        threading.Thread(target=self.liveness.run, args=(self._stop,),
-                         name="esi-leap-heartbeat", daemon=True).start()
+        self._heartbeat = threading.Thread(
+            target=self.liveness.run, args=(self._stop,),
+            name="esi-leap-heartbeat", daemon=True)
+        self._heartbeat.start()
         self._thread = threading.Thread(target=self._loop,
                                         name="esi-leap-reconciler",
                                         daemon=True)
@@ -129,6 +132,8 @@ class Manager:
             self._thread.join(timeout=30)
         self._pool.shutdown(wait=graceful)
         self._audit_pool.shutdown(wait=graceful)
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout=10)
         if graceful:
             self.lifecycle.release_orphans()
             self.liveness.forget()
