@@ -114,7 +114,7 @@ def _claimable(now: datetime.datetime,
                   sa.and_(audit.status == RUNNING,
                           sa.or_(audit.claimed_at < now - timeout,
                                  managers.holder_gone(audit.claimed_by,
-                                                      now))))
+                                                      audit.claimed_at, now))))
 
 
 @api.retry_on_contention

@@ -103,7 +103,8 @@ def _reservable(now: datetime.datetime, timeout: datetime.timedelta) -> Any:
     lease = models.Lease
     return sa.or_(lease.reserved_by.is_(None),
                   lease.reserved_at < now - timeout,
-                  managers.holder_gone(lease.reserved_by, now))
+                  managers.holder_gone(lease.reserved_by, lease.reserved_at,
+                                       now))
 
 
 def due_leases(kind: str, now: datetime.datetime,

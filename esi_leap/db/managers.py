@@ -57,11 +57,20 @@ def alive(now: datetime.datetime) -> list[models.Manager]:
             models.Manager.last_seen >= now - dead_after())))
 
 
-def holder_gone(holder: Any,
+def holder_gone(holder: Any, stamp: Any,
                 now: datetime.datetime) -> sa.ColumnElement[bool]:
-    """SQL: the manager named by ``holder`` (a reservation column) is
-    not alive at ``now`` (no heartbeat within ``dead_after``)."""
+    """SQL: a reservation (holder column, time column) whose holder is not
+    alive at ``now`` (no heartbeat within ``dead_after``) and that was not
+    taken or renewed within ``dead_after`` either.
+
+    The second half closes a race: a manager coming back from a cut
+    renews its reservation (compare-and-swap on the reserved row) before
+    acting; a manager taking over re-checks that row when it writes it,
+    so it cannot take a reservation renewed meanwhile, even while the
+    returning manager's next heartbeat is still to come.
+    """
     recent = sa.select(models.Manager.id).where(
         models.Manager.last_seen >= now - dead_after())
-    gone: sa.ColumnElement[bool] = holder.not_in(recent)
+    gone: sa.ColumnElement[bool] = sa.and_(stamp < now - dead_after(),
+                                           holder.not_in(recent))
     return gone

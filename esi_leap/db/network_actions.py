@@ -114,7 +114,8 @@ def _due(now: datetime.datetime,
                        action.next_attempt_at <= now)),
         sa.and_(action.status == RUNNING,
                 sa.or_(action.claimed_at < now - timeout,
-                       managers.holder_gone(action.claimed_by, now))))
+                       managers.holder_gone(action.claimed_by,
+                                            action.claimed_at, now))))
 
 
 def due_switches(now: datetime.datetime,

@@ -206,11 +206,18 @@ class Scenario:
             json.dump(self.switch, f)
 
     def after_crash(self) -> None:
-        """Time passes: the killed manager's heartbeat goes stale, F2's
-        end comes."""
+        """Time passes: the killed manager's heartbeat and reservations
+        go stale, F2's end comes."""
+        long_ago = _at(-24 * 30)
         with db_api.writer() as session:
             session.execute(sa.update(models.Manager).values(
-                last_seen=_at(-24 * 30)))
+                last_seen=long_ago))
+            session.execute(sa.update(models.Lease).where(
+                models.Lease.reserved_at.is_not(None)).values(
+                reserved_at=long_ago))
+            session.execute(sa.update(models.NetworkAction).where(
+                models.NetworkAction.claimed_at.is_not(None)).values(
+                claimed_at=long_ago))
         if "F2" in self.leases:
             _set(self.leases["F2"], end_time=_at(-1 / 60))
 

@@ -29,13 +29,22 @@ from tests.functional.test_manager import set_end
 TIMEOUT = datetime.timedelta(seconds=300)
 
 
-def _silence(manager: lifecycle.Lifecycle) -> None:
-    """The manager's last heartbeat is now older than ``dead_after``."""
+def _silence(manager: lifecycle.Lifecycle | liveness.Liveness) -> None:
+    """A minute passes without a heartbeat from ``manager`` (killed or
+    cut off): its heartbeat and its reservations are that much older."""
+    ident = (manager.host if isinstance(manager, lifecycle.Lifecycle)
+             else manager.ident)
+    before = timeutils.utcnow() - datetime.timedelta(seconds=60)
     with db_api.writer() as session:
         session.execute(sa.update(models.Manager)
-                        .where(models.Manager.id == manager.host)
-                        .values(last_seen=timeutils.utcnow()
-                                - datetime.timedelta(seconds=60)))
+                        .where(models.Manager.id == ident)
+                        .values(last_seen=before))
+        session.execute(sa.update(models.Lease)
+                        .where(models.Lease.reserved_by == ident)
+                        .values(reserved_at=before))
+        session.execute(sa.update(models.NetworkAction)
+                        .where(models.NetworkAction.claimed_by == ident)
+                        .values(claimed_at=before))
 
 
 def _reserved_by(uuid: str) -> str | None:
@@ -72,6 +81,20 @@ def test_a_live_managers_reservation_holds_a_dead_ones_does_not(
     assert db_leases.lease_get(lease.uuid).status == "active"
     assert event_types(lease.uuid).count("esi_leap.lease.fulfill.end") == 1
     assert _reserved_by(lease.uuid) is None
+
+
+def test_a_renewed_reservation_holds_before_the_next_heartbeat(
+        node: str) -> None:
+    """A manager back from a cut renews its reservation before acting;
+    until its heartbeat follows, the renewal alone keeps others off."""
+    lease = make_lease(node, -1, 1)
+    back, other = lifecycle.Lifecycle("m1"), lifecycle.Lifecycle("m2")
+    assert back._reserve(lease.uuid, lifecycle.FULFILLABLE) is not None
+    _silence(back)
+    back._confirm(lease.uuid)
+    other.fulfill(lease.uuid)
+    assert _reserved_by(lease.uuid) == back.host
+    assert db_leases.lease_get(lease.uuid).status == "created"
 
 
 def test_a_restarted_manager_does_not_inherit_the_dead_ones_work(
@@ -183,16 +206,13 @@ def test_network_actions_of_a_dead_manager_are_due_again(
     _action(alive.ident)
     now = timeutils.utcnow()
     assert db_actions.due_switches(now, TIMEOUT) == []
-    with db_api.writer() as session:
-        session.execute(sa.update(models.Manager).values(
-            last_seen=now - datetime.timedelta(seconds=60)))
+    _silence(alive)
     assert db_actions.due_switches(now, TIMEOUT) == ["leaf9"]
     taken = db_actions.claim("leaf9", "m2:x", now, TIMEOUT, 10)
     assert [a.claimed_by for a in taken] == ["m2:x"]
     # The first manager, back, finds the action is no longer its own.
     mine = db_actions.action_get("a0000000-0000-4000-8000-000000000001")
     assert mine is not None
-    mine.claimed_by = alive.ident
     assert db_actions.confirm([mine], alive.ident, now) == []
     assert len(db_actions.confirm(taken, "m2:x", now)) == 1
 
@@ -202,7 +222,10 @@ def test_an_audit_of_a_dead_manager_is_claimed_again(database: str) -> None:
     now = timeutils.utcnow()
     first = db_audits.claim("ghost:1", now, TIMEOUT)
     assert first is not None
-    assert db_audits.claim("m2:x", now, TIMEOUT) is not None  # no heartbeat
+    # Claimed just now: not yet, even from a manager without heartbeat.
+    assert db_audits.claim("m2:x", now, TIMEOUT) is None
+    later = now + datetime.timedelta(seconds=60)
+    assert db_audits.claim("m2:x", later, TIMEOUT) is not None
 
 
 def test_dead_after_must_exceed_two_heartbeats(database: str) -> None:
