@@ -88,12 +88,14 @@ def _counts(engine: sa.Engine) -> dict[str, int]:
 
 
 def _start(processes: Processes, tmp_path: pathlib.Path,  # noqa: F811
-           config: pathlib.Path, host: str) -> Any:
+           config: pathlib.Path, host: str,
+           more: list[str] | None = None) -> Any:
+    """Start ``esi-leap-manager`` as ``host``; wait until it runs."""
     extra = _write_config(tmp_path / f"{host}.conf",
                           {"DEFAULT": {"host": host}})
-    proc = processes.start(host, [
-        str(BIN / "esi-leap-manager"), "--config-file", str(config),
-        "--config-file", str(extra)])
+    files = [str(config), str(extra), *(more or [])]
+    proc = processes.start(host, [str(BIN / "esi-leap-manager")] + [
+        arg for f in files for arg in ("--config-file", f)])
     deadline = time.monotonic() + 30
     while f"Manager {host} started" not in processes.log(host):
         assert not processes.exited(proc) and time.monotonic() < deadline, \
