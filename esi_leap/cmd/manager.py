@@ -4,8 +4,8 @@ SIGTERM (what ``systemctl stop`` and container runtimes send) and SIGINT
 stop it gracefully: it takes no new work, finishes the lease, switch and
 audit work in flight, then exits with status 0. Give it time to do so
 (systemd ``TimeoutStopSec``, ``podman stop --time``); work cut short by
-SIGKILL is picked up again by the next manager once its reservation times
-out.
+SIGKILL is picked up again by another manager once the killed one's
+heartbeat is ``[manager] dead_after`` seconds old.
 """
 
 import signal

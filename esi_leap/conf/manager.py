@@ -14,9 +14,26 @@ opts = [
              "an indexed query. An RPC wake-up from the API runs it sooner."),
     cfg.IntOpt(
         "reservation_timeout", default=300, min=10,
-        help="Seconds after which another manager may take over a lease that "
-             "a manager reserved for work and did not release (for example "
-             "because it died)."),
+        help="Seconds after which another manager may take over a lease, "
+             "network action or audit that a manager reserved and did not "
+             "release, even though that manager still sends heartbeats (a "
+             "stuck manager). A manager that stops sending heartbeats loses "
+             "its reservations sooner, after ``dead_after``."),
+    cfg.FloatOpt(
+        "heartbeat_interval", default=2.0, min=0.1,
+        help="Seconds between two heartbeats of a manager: it records in "
+             "the database (table ``managers``) that it is alive. Work it "
+             "reserved stays its own only while its heartbeats are "
+             "recent."),
+    cfg.FloatOpt(
+        "dead_after", default=6.0, min=0.5,
+        help="Seconds without a heartbeat after which a manager counts as "
+             "dead (killed, out of memory, cut off from the database) and "
+             "another manager takes over the leases, network actions and "
+             "audits it reserved. Must be more than twice "
+             "``heartbeat_interval``. A manager that comes back checks that "
+             "each reservation is still its own (compare-and-swap) before "
+             "it acts on Ironic, a BMC or a switch."),
     cfg.IntOpt(
         "workers", default=4, min=1,
         help="Number of threads a manager uses to act on due leases at "

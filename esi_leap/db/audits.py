@@ -20,6 +20,7 @@ from oslo_utils import uuidutils
 
 from esi_leap.common import exception
 from esi_leap.db import api
+from esi_leap.db import managers
 from esi_leap.db import models
 from esi_leap.db import pagination
 
@@ -111,7 +112,9 @@ def _claimable(now: datetime.datetime,
     audit = models.Audit
     return sa.or_(audit.status == PENDING,
                   sa.and_(audit.status == RUNNING,
-                          audit.claimed_at < now - timeout))
+                          sa.or_(audit.claimed_at < now - timeout,
+                                 managers.holder_gone(audit.claimed_by,
+                                                      audit.claimed_at, now))))
 
 
 @api.retry_on_contention

@@ -57,6 +57,18 @@ def event_create(values: dict[str, Any]) -> models.Event:
     return event
 
 
+def recorded(obj: models.Lease) -> list[tuple[str, str | None]]:
+    """(type, reason) of every event recorded for a lease, in order
+    (looked up through its node, which is indexed)."""
+    event = models.Event
+    with api.reader() as session:
+        return [(t, r) for t, r in session.execute(
+            sa.select(event.event_type, event.reason)
+            .where(event.resource_type == obj.resource_type,
+                   event.resource_uuid == obj.resource_uuid,
+                   event.object_uuid == obj.uuid).order_by(event.id))]
+
+
 def event_list(f: EventFilters, limit: int | None = None
                ) -> list[models.Event]:
     """Events matching ``f`` in id order (ids only grow)."""

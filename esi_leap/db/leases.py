@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from esi_leap.common import exception
 from esi_leap.db import api
+from esi_leap.db import managers
 from esi_leap.db import models
 from esi_leap.db import pagination
 from esi_leap.objects import status
@@ -97,9 +98,13 @@ def count_open_leases(project_id: str) -> int:
 
 
 def _reservable(now: datetime.datetime, timeout: datetime.timedelta) -> Any:
+    """Free, held by a manager that stopped sending heartbeats, or held
+    longer than ``timeout``."""
     lease = models.Lease
     return sa.or_(lease.reserved_by.is_(None),
-                  lease.reserved_at < now - timeout)
+                  lease.reserved_at < now - timeout,
+                  managers.holder_gone(lease.reserved_by, lease.reserved_at,
+                                       now))
 
 
 def due_leases(kind: str, now: datetime.datetime,
@@ -185,13 +190,31 @@ def release(uuid: str, host: str) -> None:
             .values(reserved_by=None, reserved_at=None))
 
 
+def renew(uuid: str, host: str, now: datetime.datetime) -> bool:
+    """Compare-and-swap: whether this manager still holds the lease (and
+    if so, restart its reservation's clock). Called before every change
+    to Ironic, a BMC or a switch, so a manager that was cut off and
+    replaced does not act on work another manager took over."""
+    lease = models.Lease
+    with api.writer() as session:
+        result = session.execute(
+            sa.update(lease)
+            .where(lease.uuid == uuid, lease.reserved_by == host)
+            .values(reserved_at=now))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def lease_transition(uuid: str, expected: Sequence[str], new: str,
-                     only_unreserved: bool = False, **values: Any) -> bool:
+                     only_unreserved: bool = False,
+                     event: dict[str, Any] | None = None,
+                     **values: Any) -> bool:
     """Compare-and-swap a lease's status; True if this call moved it.
 
     ``values`` are written in the same statement (e.g. ``fulfill_time``).
     With ``only_unreserved`` the move happens only while no manager holds
-    the lease.
+    the lease. ``event`` (an events row) is inserted in the same
+    transaction when the lease moves, so a crash never keeps the move
+    and loses its event.
 
     :raises Conflict: when the transition table forbids every expected
         status -> ``new`` move (a programming error, never user input).
@@ -207,7 +230,10 @@ def lease_transition(uuid: str, expected: Sequence[str], new: str,
         stmt = stmt.where(lease.reserved_by.is_(None))
     with api.writer() as session:
         result = session.execute(stmt.values(status=new, **values))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        moved = bool(result.rowcount)  # type: ignore[attr-defined]
+        if moved and event is not None:
+            session.add(models.Event(**event))
+        return moved
 
 
 def mark_expiry_notice(uuid: str, end_time: datetime.datetime) -> bool:

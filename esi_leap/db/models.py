@@ -458,3 +458,24 @@ class Finding(Base):
     resolved_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         UTCDateTime)
     active_key: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+
+
+class Manager(Base):
+    """One running manager process and when it last said it was alive.
+
+    Work a manager reserved (``leases.reserved_by``, a network action's or
+    an audit's ``claimed_by``) stays its own only while ``last_seen`` is
+    recent (``[manager] dead_after``); after that another manager takes the
+    work over.
+    """
+
+    __tablename__ = "managers"
+    __table_args__ = (
+        sa.Index("manager_last_seen_idx", "last_seen"),
+    )
+
+    #: ``<host>:<random>``, new for every process.
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(255), primary_key=True)
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    last_seen: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        UTCDateTime, nullable=False)

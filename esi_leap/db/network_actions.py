@@ -18,6 +18,7 @@ from oslo_utils import uuidutils
 from esi_leap.common import exception
 from esi_leap.db import api
 from esi_leap.db import attachments
+from esi_leap.db import managers
 from esi_leap.db import models
 from esi_leap.db import pagination
 
@@ -102,13 +103,16 @@ def action_list(filters: ActionFilters,
 def _due(now: datetime.datetime,
          timeout: datetime.timedelta) -> sa.ColumnElement[bool]:
     """Pending actions whose retry time has come, and running ones whose
-    manager stopped answering."""
+    manager stopped sending heartbeats (or held them past ``timeout``)."""
     action = models.NetworkAction
     return sa.or_(
         sa.and_(action.status == PENDING,
                 sa.or_(action.next_attempt_at.is_(None),
                        action.next_attempt_at <= now)),
-        sa.and_(action.status == RUNNING, action.claimed_at < now - timeout))
+        sa.and_(action.status == RUNNING,
+                sa.or_(action.claimed_at < now - timeout,
+                       managers.holder_gone(action.claimed_by,
+                                            action.claimed_at, now))))
 
 
 def due_switches(now: datetime.datetime,
@@ -167,6 +171,39 @@ def _finish(session: sa.orm.Session, claimed: models.NetworkAction,
         .values(claimed_by=None, claimed_at=None, **values)
     ).rowcount  # type: ignore[attr-defined]
     return bool(moved)
+
+
+def confirm(claimed: list[models.NetworkAction], host: str,
+            now: datetime.datetime) -> list[models.NetworkAction]:
+    """Compare-and-swap: the claimed actions this manager still holds,
+    with their claim renewed to ``now`` (others were taken over while it
+    was cut off). Called right before a switch session."""
+    action = models.NetworkAction
+    mine = []
+    with api.writer() as session:
+        for one in claimed:
+            if session.execute(
+                    sa.update(action)
+                    .where(action.id == one.id, action.status == RUNNING,
+                           action.claimed_by == host,
+                           action.claimed_at == one.claimed_at)
+                    .values(claimed_at=now)
+            ).rowcount:  # type: ignore[attr-defined]
+                one.claimed_at = now
+                mine.append(one)
+    return mine
+
+
+def unclaim_all(host: str) -> int:
+    """Give back every action this manager left running (its outcome was
+    not recorded, e.g. the database was cut): they are applied again."""
+    action = models.NetworkAction
+    with api.writer() as session:
+        return int(session.execute(
+            sa.update(action)
+            .where(action.status == RUNNING, action.claimed_by == host)
+            .values(status=PENDING, claimed_by=None, claimed_at=None)
+        ).rowcount)  # type: ignore[attr-defined]
 
 
 def unclaim(claimed: models.NetworkAction) -> None:

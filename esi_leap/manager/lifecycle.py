@@ -3,8 +3,19 @@
 Each step first reserves the lease (compare-and-swap on ``reserved_by``), so
 two managers never work on one lease; moves its status only through the
 transition table (compare-and-swap on ``status``); records an event for every
-move; and always releases the reservation. A failure leaves the lease in a
-visible wait status that the reconciler retries.
+move (in the same transaction); and always releases the reservation. A
+failure leaves the lease in a visible wait status that the reconciler
+retries. Before every change to a node or a switch it checks, by
+compare-and-swap, that it still holds the reservation: a manager cut off
+from the database long enough to be counted dead
+(:mod:`esi_leap.manager.liveness`) leaves work taken over by another one.
+
+Every step converges if the process dies between any two of them: the
+node's release is keyed on what the node actually carries, not on the
+lease's status (a lease that ends ``created`` after a crash between
+giving the node and marking the lease active still frees it), giving a
+node is idempotent, and events already recorded (in the database) are not
+recorded again by the manager that takes over.
 
 Ending a lease first puts the node's switch ports back on their quarantine
 VLAN, then runs the node backend's release steps in order (take the
@@ -17,6 +28,7 @@ the failure is recorded and the next step runs.
 
 import datetime
 import time
+from typing import Any
 
 from oslo_log import log as logging
 
@@ -25,11 +37,15 @@ from esi_leap.common import notify
 from esi_leap.common import timeutils
 from esi_leap.conf import CONF
 from esi_leap.db import console_tokens as db_console_tokens
+from esi_leap.db import events as db_events
 from esi_leap.db import leases as db_leases
 from esi_leap.db import models
+from esi_leap.db import network_actions as db_actions
 from esi_leap.db import offers as db_offers
 from esi_leap.drivers import resource_types
 from esi_leap.drivers.resource_types.base import NodeBackend
+from esi_leap.drivers.resource_types.base import ReleaseStep
+from esi_leap.manager import liveness as manager_liveness
 from esi_leap.networking import release
 from esi_leap.objects import lease as lease_obj
 from esi_leap.objects import status
@@ -46,15 +62,33 @@ EXPIRABLE = (status.CREATED, status.ACTIVE, status.WAIT_FULFILL,
              status.WAIT_EXPIRE)
 
 
+#: Outcomes of a release step that do not count as the step done.
+NOT_DONE = ("failed:", "left under way")
+#: The marker, among recorded outcomes, of a release already begun.
+STARTED = "delete.start"
+
+
+class ReservationLost(Exception):
+    """Another manager took the lease over while this one was cut off."""
+
+
 def _timeout() -> datetime.timedelta:
     return datetime.timedelta(seconds=CONF.manager.reservation_timeout)
 
 
 class Lifecycle:
-    """Lease and offer transitions performed by one manager (``host``)."""
+    """Lease and offer transitions performed by one manager.
 
-    def __init__(self, host: str) -> None:
-        self.host = host
+    ``host`` names the manager; ``liveness`` is its heartbeat (a new one
+    when not given), whose identity marks the leases it reserves.
+    """
+
+    def __init__(self, host: str,
+                 liveness: manager_liveness.Liveness | None = None) -> None:
+        self.liveness = liveness or manager_liveness.Liveness(host)
+        self.host = self.liveness.ident
+        #: leases reserved whose release did not reach the database
+        self._orphans: set[str] = set()
         #: lease uuid -> (failures so far, monotonic time of next attempt)
         self._backoff: dict[str, tuple[int, float]] = {}
         #: lease uuid -> release steps whose outcome is recorded already,
@@ -86,8 +120,68 @@ class Lifecycle:
 
     def _reserve(self, uuid: str,
                  statuses: tuple[str, ...]) -> models.Lease | None:
+        self.liveness.beat_if_due()
         return db_leases.reserve(uuid, self.host, timeutils.utcnow(),
                                  _timeout(), statuses)
+
+    def _release(self, uuid: str) -> None:
+        """Drop the reservation; if the database does not answer, keep
+        the lease to release at the start of the next pass."""
+        try:
+            db_leases.release(uuid, self.host)
+        except Exception as exc:  # noqa: BLE001 - retried next pass
+            LOG.warning("Could not release lease %s: %s", uuid, exc)
+            self._orphans.add(uuid)
+        else:
+            self._orphans.discard(uuid)
+
+    def release_orphans(self) -> None:
+        """Release the leases whose release failed in an earlier pass
+        (call it when no work of this manager is in flight)."""
+        for uuid in sorted(self._orphans):
+            self._release(uuid)
+
+    def _confirm(self, uuid: str) -> None:
+        """Check, by compare-and-swap, that this manager still holds the
+        lease before it changes a node or a switch.
+
+        :raises ReservationLost: when another manager took it over.
+        """
+        if not db_leases.renew(uuid, self.host, timeutils.utcnow()):
+            raise ReservationLost(uuid)
+
+    def _outcomes(self, lease: models.Lease) -> set[str]:
+        """What is recorded already of the lease's release: the release
+        steps whose outcome was recorded and :data:`STARTED` once the
+        release began (read from the events once, so a manager taking
+        over after a crash does not record them again)."""
+        known = self._recorded.get(lease.uuid)
+        if known is None:
+            known = set()
+            for event_type, reason in db_events.recorded(lease):
+                name = event_type.removeprefix("esi_leap.lease.")
+                if name == STARTED:
+                    known.add(STARTED)
+                elif name.startswith("release.") and not (
+                        reason or "").startswith(NOT_DONE):
+                    known.add(name.removeprefix("release."))
+            self._recorded[lease.uuid] = known
+        return known
+
+    def _transition(self, lease: models.Lease, expected: tuple[str, ...],
+                    new: str, event_type: str, level: str = "info",
+                    reason: str | None = None, **values: Any) -> bool:
+        """Move the lease and record ``event_type`` in one transaction,
+        then send the notification; True if it moved."""
+        event = db_events.event_fields(event_type, lease, reason)
+        if not db_leases.lease_transition(lease.uuid, expected, new,
+                                          event=event, **values):
+            return False
+        lease.status = new
+        for key, value in values.items():
+            setattr(lease, key, value)
+        notify.send(event_type, lease, level, reason)
+        return True
 
     def fulfill(self, uuid: str) -> None:
         """Give the node to the lease's lessee and make the lease active."""
@@ -96,8 +190,11 @@ class Lifecycle:
             return
         try:
             self._fulfill(lease)
+        except ReservationLost:
+            LOG.info("Lease %s was taken over by another manager while "
+                     "this one was cut off; leaving it", uuid)
         finally:
-            db_leases.release(uuid, self.host)
+            self._release(uuid)
 
     def _fulfill(self, lease: models.Lease) -> None:
         now = timeutils.utcnow()
@@ -117,8 +214,13 @@ class Lifecycle:
         except Exception as exc:  # noqa: BLE001 - any failure is retried
             self._fulfil_failed(lease, exc)
             return
-        notify.record("esi_leap.lease.fulfill.start", lease)
+        if not any(t == "esi_leap.lease.fulfill.start"
+                   for t, _ in db_events.recorded(lease)):
+            notify.record("esi_leap.lease.fulfill.start", lease)
+        self._confirm(lease.uuid)
         try:
+            # Idempotent: after a crash, giving the node again changes
+            # nothing.
             backend.set_lease(lease.resource_uuid, lease.uuid,
                               lease.project_id)
         except exception.NodeNotFound as exc:
@@ -130,22 +232,18 @@ class Lifecycle:
         self._succeeded(lease.uuid)
         # Console tokens made before the node changed hands are void.
         db_console_tokens.delete_for_node(lease.resource_uuid)
-        if db_leases.lease_transition(lease.uuid, FULFILLABLE, status.ACTIVE,
-                                      fulfill_time=now):
-            lease.status, lease.fulfill_time = status.ACTIVE, now
-            notify.record("esi_leap.lease.fulfill.end", lease)
-        else:
+        if not self._transition(lease, FULFILLABLE, status.ACTIVE,
+                                "esi_leap.lease.fulfill.end",
+                                fulfill_time=now):
             LOG.info("Lease %s changed status while it was fulfilled; the "
                      "cancel or expire pass will free its node.", lease.uuid)
 
     def _fulfil_failed(self, lease: models.Lease, exc: Exception) -> None:
         LOG.warning("Fulfilling lease %s failed: %s", lease.uuid, exc)
         self._failed(lease.uuid)
-        if db_leases.lease_transition(lease.uuid, FULFILLABLE,
-                                      status.WAIT_FULFILL):
-            lease.status = status.WAIT_FULFILL
-            notify.record("esi_leap.lease.fulfill.error", lease,
-                          level="error", reason=str(exc))
+        self._transition(lease, FULFILLABLE, status.WAIT_FULFILL,
+                         "esi_leap.lease.fulfill.error", level="error",
+                         reason=str(exc))
 
     def expire(self, uuid: str) -> None:
         """End a lease whose end time has passed."""
@@ -165,42 +263,49 @@ class Lifecycle:
         if lease.end_request == lease_obj.ERROR:
             final = status.ERROR
         try:
-            if not self._end_children(lease):
-                LOG.info("Lease %s waits for its sub-leases to end",
-                         lease.uuid)
-                return
-            if lease.uuid not in self._recorded:
-                notify.record("esi_leap.lease.delete.start", lease,
-                              reason=lease.end_reason)
-                self._recorded[lease.uuid] = set()
-            try:
-                self._free_node(lease)
-            except exception.NodeNotFound as exc:
-                self._node_gone(lease, expected, exc)
-                return
-            except exception.StepPending as exc:
-                LOG.info("Lease %s: %s", lease.uuid, exc)
-                self._pending(lease.uuid)
-                self._move(lease, expected, waiting)
-                return
-            except Exception as exc:  # noqa: BLE001 - retried next pass
-                LOG.warning("Ending lease %s failed: %s", lease.uuid, exc)
-                self._failed(lease.uuid)
-                if self._move(lease, expected, waiting):
-                    notify.record("esi_leap.lease.delete.error", lease,
-                                  level="error", reason=str(exc))
-                return
-            self._succeeded(lease.uuid)
-            self._recorded.pop(lease.uuid, None)
-            now = timeutils.utcnow()
-            if db_leases.lease_transition(lease.uuid, expected, final,
-                                          expire_time=now):
-                lease.status, lease.expire_time = final, now
-                notify.record("esi_leap.lease.delete.end", lease,
-                              level="error" if final == status.ERROR
-                              else "info", reason=lease.end_reason)
+            self._end_reserved(lease, expected, final, waiting)
+        except ReservationLost:
+            LOG.info("Lease %s was taken over by another manager while "
+                     "this one was cut off; leaving it", uuid)
         finally:
-            db_leases.release(uuid, self.host)
+            self._release(uuid)
+
+    def _end_reserved(self, lease: models.Lease, expected: tuple[str, ...],
+                      final: str, waiting: str) -> None:
+        if not self._end_children(lease):
+            LOG.info("Lease %s waits for its sub-leases to end", lease.uuid)
+            return
+        outcomes = self._outcomes(lease)
+        if STARTED not in outcomes:
+            notify.record("esi_leap.lease.delete.start", lease,
+                          reason=lease.end_reason)
+            outcomes.add(STARTED)
+        try:
+            self._free_node(lease)
+        except ReservationLost:
+            raise
+        except exception.NodeNotFound as exc:
+            self._node_gone(lease, expected, exc)
+            return
+        except exception.StepPending as exc:
+            LOG.info("Lease %s: %s", lease.uuid, exc)
+            self._pending(lease.uuid)
+            self._move(lease, expected, waiting)
+            return
+        except Exception as exc:  # noqa: BLE001 - retried next pass
+            LOG.warning("Ending lease %s failed: %s", lease.uuid, exc)
+            self._failed(lease.uuid)
+            if lease.status != waiting:
+                self._transition(lease, expected, waiting,
+                                 "esi_leap.lease.delete.error",
+                                 level="error", reason=str(exc))
+            return
+        self._succeeded(lease.uuid)
+        self._recorded.pop(lease.uuid, None)
+        self._transition(lease, expected, final, "esi_leap.lease.delete.end",
+                         level="error" if final == status.ERROR else "info",
+                         reason=lease.end_reason,
+                         expire_time=timeutils.utcnow())
 
     @staticmethod
     def _move(lease: models.Lease, expected: tuple[str, ...],
@@ -221,12 +326,10 @@ class Lifecycle:
         self._recorded.pop(lease.uuid, None)
         reason = (f"node {lease.resource_uuid} no longer exists in "
                   f"{lease.resource_type}: {exc.message}")
-        now = timeutils.utcnow()
-        if db_leases.lease_transition(lease.uuid, expected, status.ERROR,
-                                      expire_time=now, end_reason=reason):
-            lease.status, lease.expire_time = status.ERROR, now
-            notify.record("esi_leap.lease.error", lease, level="error",
-                          reason=reason)
+        self._transition(lease, expected, status.ERROR,
+                         "esi_leap.lease.error", level="error",
+                         reason=reason, expire_time=timeutils.utcnow(),
+                         end_reason=reason)
 
     def _end_children(self, lease: models.Lease) -> bool:
         """End sub-offers and sub-leases before the lease they came from.
@@ -251,13 +354,16 @@ class Lifecycle:
     def _free_node(self, lease: models.Lease) -> None:
         """Take the node back; a sub-lease hands it to its parent lease.
 
+        Whatever the lease's status: the steps are keyed on what the node
+        carries, so a lease that ends ``created`` after a crash between
+        giving the node and marking the lease active frees it too, and a
+        lease whose node went back already finds nothing to do.
+
         :raises StepPending: while a release step is under way.
         :raises NodeNotFound: when the node is gone.
         """
-        if lease.status == status.CREATED:
-            return  # never fulfilled: the node was not touched
         backend = resource_types.get_backend(lease.resource_type)
-        self._run_release_steps(backend, lease)
+        self._run_release_steps(lease, self._steps(backend, lease))
         revoked = db_console_tokens.delete_for_node(lease.resource_uuid)
         if revoked:
             notify.record("esi_leap.lease.release.console_tokens", lease,
@@ -265,22 +371,37 @@ class Lifecycle:
         if lease.parent_lease_uuid:
             parent = db_leases.lease_get(lease.parent_lease_uuid)
             if parent is not None and parent.status == status.ACTIVE:
+                self._confirm(lease.uuid)
                 backend.set_lease(lease.resource_uuid, parent.uuid,
                                   parent.project_id)
 
-    def _run_release_steps(self, backend: NodeBackend,
-                           lease: models.Lease) -> None:
+    @staticmethod
+    def _steps(backend: NodeBackend,
+               lease: models.Lease) -> list[ReleaseStep]:
+        """The release steps: the ports' quarantine, then the backend's.
+
+        The backend's steps are empty when the node does not carry the
+        lease. The ports are quarantined when the node carries it, when
+        the lease was ever active, or when their quarantine has begun.
+        """
+        own = backend.release_steps(lease.resource_uuid, lease.uuid)
+        touched = (bool(own) or lease.fulfill_time is not None
+                   or bool(db_actions.of_lease(lease.uuid)))
+        ports = release.quarantine_steps(backend, lease) if touched else []
+        return ports + own
+
+    def _run_release_steps(self, lease: models.Lease,
+                           steps: list[ReleaseStep]) -> None:
         """Run every release step, recording each outcome as an event.
 
         A force-end records a failed (or stalled) step and goes on with
         the next; otherwise the first failure stops the run.
         """
         force = lease.end_request == lease_obj.FORCE
-        recorded = self._recorded.setdefault(lease.uuid, set())
-        steps = release.quarantine_steps(backend, lease)
-        steps += backend.release_steps(lease.resource_uuid, lease.uuid)
+        recorded = self._outcomes(lease)
         for step in steps:
             event = f"esi_leap.lease.release.{step.name}"
+            self._confirm(lease.uuid)
             try:
                 outcome = step.run()
             except exception.NodeNotFound:

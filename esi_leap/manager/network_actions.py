@@ -50,9 +50,35 @@ def _session_slots(switch: str) -> list[str]:
             for slot in range(CONF.networking.max_sessions_per_switch)]
 
 
+#: Managers (identities) with actions whose outcome was not recorded.
+_unrecorded: set[str] = set()
+
+
+def recover(host: str) -> None:
+    """Give back the actions this manager left running because recording
+    their outcome failed (the database was cut); they are applied again
+    (a change is idempotent). Call it when none of its sessions runs."""
+    if host not in _unrecorded:
+        return
+    try:
+        given_back = db_actions.unclaim_all(host)
+    except Exception as exc:  # noqa: BLE001 - tried again next pass
+        LOG.warning("Could not give back network actions: %s", exc)
+        return
+    _unrecorded.discard(host)
+    if given_back:
+        LOG.info("Gave back %d network action(s) whose outcome was not "
+                 "recorded; they are applied again", given_back)
+
+
 def run_switch(switch: str, host: str) -> int:
     """Apply due actions of one switch in one session; return how many
-    were applied (done or failed)."""
+    were applied (done or failed).
+
+    Right before the session it checks (compare-and-swap) that each
+    claimed action is still its own: a manager that was cut off from the
+    database long enough to be counted dead leaves what others took over.
+    """
     with coordination.try_any(_session_slots(switch)) as slot:
         if slot is None:
             return 0
@@ -69,8 +95,13 @@ def run_switch(switch: str, host: str) -> int:
                     ready.append(action)
                 else:
                     db_actions.unclaim(action)
-            for action, error in _apply(switch, ready):
-                _record(action, error)
+            ready = db_actions.confirm(ready, host, timeutils.utcnow())
+            try:
+                for action, error in _apply(switch, ready):
+                    _record(action, error)
+            except Exception:
+                _unrecorded.add(host)
+                raise
             return len(ready)
 
 

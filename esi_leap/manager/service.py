@@ -9,7 +9,8 @@ in one session). Audits run beside it in their own thread (one at a
 time; a periodic one is asked for every ``[audit] interval`` seconds), so a
 long audit never delays leases. Several managers may run on one database:
 each lease and audit is claimed by compare-and-swap before anyone acts on
-it.
+it, and each manager sends heartbeats (:mod:`esi_leap.manager.liveness`)
+so that the others take over what a dead one had claimed.
 """
 
 import datetime
@@ -28,14 +29,19 @@ from esi_leap.conf import CONF
 from esi_leap.db import console_tokens as db_console_tokens
 from esi_leap.db import faults as db_faults
 from esi_leap.db import leases as db_leases
+from esi_leap.db import managers as db_managers
 from esi_leap.db import network_actions as db_network_actions
 from esi_leap.db import offers as db_offers
 from esi_leap.manager import lifecycle
+from esi_leap.manager import liveness
 from esi_leap.manager import network_actions
 from esi_leap.manager import peer_check
 from esi_leap.manager import rpcapi
 
 LOG = logging.getLogger(__name__)
+
+#: Managers not seen for this long are removed from the ``managers`` table.
+FORGET_MANAGERS_AFTER = datetime.timedelta(days=1)
 
 
 class WakeEndpoint:
@@ -56,10 +62,14 @@ class Manager:
 
     def __init__(self, host: str | None = None) -> None:
         self.host = host or CONF.host
-        self.lifecycle = lifecycle.Lifecycle(self.host)
+        self.liveness = liveness.Liveness(self.host)
+        #: What marks the work this manager reserves (new every start).
+        self.ident = self.liveness.ident
+        self.lifecycle = lifecycle.Lifecycle(self.host, self.liveness)
         self.wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._heartbeat: threading.Thread | None = None
         self._pool = futurist.ThreadPoolExecutor(
             max_workers=CONF.manager.workers)
         self._audit_pool = futurist.ThreadPoolExecutor(max_workers=1)
@@ -72,7 +82,14 @@ class Manager:
 
         The RPC server starts in the background: a broker that is down
         delays wake-ups, never the reconciler.
+
+        :raises ValueError: when ``[manager] dead_after`` is too short.
         """
+        liveness.check_options()
+        self._heartbeat = threading.Thread(
+            target=self.liveness.run, args=(self._stop,),
+            name="esi-leap-heartbeat", daemon=True)
+        self._heartbeat.start()
         self._thread = threading.Thread(target=self._loop,
                                         name="esi-leap-reconciler",
                                         daemon=True)
@@ -117,7 +134,11 @@ class Manager:
             self._thread.join(timeout=30)
         self._pool.shutdown(wait=graceful)
         self._audit_pool.shutdown(wait=graceful)
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout=10)
         if graceful:
+            self.lifecycle.release_orphans()
+            self.liveness.forget()
             notify.flush(timeout=5.0)
 
     def _loop(self) -> None:
@@ -153,6 +174,11 @@ class Manager:
 
     def reconcile(self) -> int:
         """Run one pass and wait for its work; return the items handled."""
+        self.liveness.beat_if_due()
+        # Nothing of this manager's is in flight between two passes: take
+        # back what an earlier pass could not release (a database cut).
+        self.lifecycle.release_orphans()
+        network_actions.recover(self.ident)
         now = timeutils.utcnow()
         timeout = datetime.timedelta(
             seconds=CONF.manager.reservation_timeout)
@@ -172,7 +198,7 @@ class Manager:
         futures: list[futurist.Future] = [  # type: ignore[type-arg]
             self._pool.submit(action, uuid) for action, uuid in jobs]
         futures += [self._pool.submit(network_actions.run_switch, switch,
-                                      self.host)
+                                      self.ident)
                     for switch in network_actions.due_switches()]
         if self._housekeeping_due():
             futures.append(self._pool.submit(self.housekeeping))
@@ -197,7 +223,7 @@ class Manager:
         if audit_runner.periodic_due(now):
             audit_runner.request_periodic()
         self._audit = self._audit_pool.submit(audit_runner.run_pending,
-                                              self.host)
+                                              self.ident)
 
     def _housekeeping_due(self) -> bool:
         interval = CONF.manager.peer_check_interval
@@ -211,4 +237,5 @@ class Manager:
         gone, forget expired console tokens and old audits."""
         peer_check.check()
         db_console_tokens.delete_expired(int(time.time()))
+        db_managers.purge(timeutils.utcnow() - FORGET_MANAGERS_AFTER)
         audit_runner.purge_history(timeutils.utcnow())

@@ -69,9 +69,11 @@ def move_end(lease: models.Lease, new_end: datetime.datetime,
 def request_cancel(lease: models.Lease) -> None:
     """Cancel a lease.
 
-    A lease that never reached its node (``created``, not reserved by a
-    manager) is deleted at once; any other goes to ``wait cancel`` and the
-    manager frees the node.
+    A lease that cannot have reached its node (``created``, its start not
+    come, not reserved by a manager) is deleted at once; any other goes
+    to ``wait cancel`` and the manager frees the node if the node carries
+    it (a manager may have given the node and died before marking the
+    lease active).
 
     :raises WrongStatus: unless the lease may be deleted.
     """
@@ -80,7 +82,9 @@ def request_cancel(lease: models.Lease) -> None:
             kind="Lease", uuid=lease.uuid, status=lease.status,
             expected=", ".join(status.LEASE_CAN_DELETE))
     now = timeutils.utcnow()
-    if lease.status == status.CREATED and db_leases.lease_transition(
+    unstarted = (lease.status == status.CREATED
+                 and lease.start_time is not None and lease.start_time > now)
+    if unstarted and db_leases.lease_transition(
             lease.uuid, [status.CREATED], status.DELETED, expire_time=now,
             only_unreserved=True):
         notify.record("esi_leap.lease.delete.start", lease)

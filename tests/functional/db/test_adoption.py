@@ -163,7 +163,7 @@ NEW_COLUMNS = {
 }
 #: Tables esi-leap added, empty when adopted.
 NEW_TABLES = {"nodes", "resource_guards", "switches", "ports", "networks",
-              "audits", "findings",
+              "audits", "findings", "managers",
               "network_access", "port_attachments", "network_actions"}
 
 
