@@ -64,6 +64,7 @@ from typing import Any
 from typing import ClassVar
 
 from esi_leap.drivers.switches import readback
+from esi_leap.drivers.switches import values as switch_values
 from esi_leap.drivers.switches.base import ObservedPort
 from esi_leap.drivers.switches.base import PortChange
 from esi_leap.drivers.switches.base import PortState
@@ -198,6 +199,16 @@ def vlan_name(device: Any, vlan: int, network_id: str | None) -> str:
 
 
 def _format(templates: Sequence[str] | None, **values: Any) -> list[str]:
+    """The template lines with ``values`` put in, each value checked
+    against its allowlist first (:mod:`~esi_leap.drivers.switches.values`).
+
+    :raises SwitchError: for a value outside its allowlist.
+    """
+    try:
+        switch_values.check_command_values(values)
+    except switch_values.UnsafeValue as exc:
+        raise SwitchError(f"refused before sending anything: {exc}") \
+            from None
     return [line.format(**values) for line in templates or ()]
 
 
@@ -276,6 +287,8 @@ def build_command_groups(device: Any, device_type: str,
         outside the switch's ``ngs_allowed_vlans``/``ngs_allowed_ports``.
     """
     target, port = change.target, change.port
+    switch_values.check_change(change, device_type,
+                               device.get_trunk_ports() or ())
     _check_capable(device, device_type, target)
     for vlan in (target.native_vlan, *target.tagged_vlans):
         if not device.is_allowed(port, vlan):
