@@ -15,7 +15,6 @@ from esi_leap.drivers.switches.base import SwitchError
 from tests.switch_corpus import SAFE_PORTS
 from tests.switch_corpus import UNSAFE_PORTS
 from tests.unit import test_generic_switch as tgs
-from tests.unit.test_generic_switch import connect as _connect  # noqa: F401
 
 UNSAFE = [pytest.param(value, id=name) for name, value in UNSAFE_PORTS]
 
@@ -77,6 +76,16 @@ def test_shown_escapes_and_cuts() -> None:
 
 
 # -- the drivers' last check ---------------------------------------------
+
+@pytest.fixture
+def connect(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """netmiko's ConnectHandler replaced by a recording fake."""
+    import netmiko
+    box: dict[str, Any] = {"fake": tgs.FakeConnection()}
+    monkeypatch.setattr(netmiko, "ConnectHandler",
+                        lambda **kwargs: box["fake"])
+    return box
+
 
 def change(port: str, native: int = 100,
            *tagged: int) -> PortChange:
