@@ -30,7 +30,7 @@ PATH = "/v1/ports"
 OTHER_NODE = "22222222-2222-3333-4444-555555555555"
 VIEW_KEYS = {"uuid", "node_uuid", "name", "address", "switch",
              "switch_port", "physical_network", "source", "networks",
-             "pending_action"}
+             "pending_action", "refused"}
 
 
 @pytest.fixture
