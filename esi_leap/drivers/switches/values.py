@@ -30,6 +30,7 @@ allowlist is refused, with a message that shows it escaped
 """
 
 import re
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
@@ -147,7 +148,7 @@ def _check_hex_id(value: Any) -> str:
 
 
 #: How each name of an NGS command template is checked.
-_TEMPLATE_CHECKS = {
+_TEMPLATE_CHECKS: Mapping[str, Callable[[Any], Any]] = {
     "port": check_port, "segmentation_id": check_vlan,
     "network_name": check_vlan_name, "network_id": _check_hex_id,
 }
