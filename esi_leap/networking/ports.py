@@ -196,12 +196,17 @@ def all_ports() -> list[NodePort]:
 
     :raises PeerUnavailable: when such a backend does not answer.
     """
-    every = _every_port()
+    every = every_port()
     return bindings.mark(every, every)
 
 
-def _every_port() -> list[NodePort]:
-    """Every port, not yet checked for switch ports bound twice."""
+def every_port() -> list[NodePort]:
+    """Every port, not yet checked for switch ports bound twice
+    (:func:`all_ports` is).
+
+    :raises PeerUnavailable: when a backend that knows its ports does not
+        answer.
+    """
     infos = db_ports.port_infos(None)
     for _, backend in port_backends():
         if has_own_ports(backend):
@@ -218,7 +223,7 @@ def check_usable(port: NodePort) -> NodePort:
         answer.
     """
     refused = port.refused or bindings.mark([port],
-                                            _every_port())[0].refused
+                                            every_port())[0].refused
     if refused:
         raise exception.Conflict(
             reason=f"Port {port.uuid} of node {port.node_uuid} is refused: "
@@ -232,7 +237,7 @@ def claimant(switch: str, switch_port: str) -> NodePort | None:
     :raises PeerUnavailable: when a backend that knows its ports does not
         answer.
     """
-    return bindings.claimed_by((switch, switch_port), _every_port())
+    return bindings.claimed_by((switch, switch_port), every_port())
 
 
 def usable(ports: Iterable[NodePort]) -> list[NodePort]:
@@ -240,7 +245,7 @@ def usable(ports: Iterable[NodePort]) -> list[NodePort]:
     ports = list(ports)
     if not any(bindings.key_of(p) for p in ports):
         return [p for p in ports if not p.refused]
-    return [p for p in bindings.mark(ports, _every_port()) if not p.refused]
+    return [p for p in bindings.mark(ports, every_port()) if not p.refused]
 
 
 def ports_of_nodes(nodes: Iterable[tuple[NodeBackend, str]]

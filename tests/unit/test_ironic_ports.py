@@ -517,3 +517,35 @@ def test_the_port_that_was_attached_first_keeps_its_switch_port(
                        "11111111-0000-4000-8000-000000000003", OTHER)
     assert response.status_code == 409, response.text
     assert "refused" in response.json["faultstring"]
+
+
+def test_a_double_binding_is_a_critical_finding(
+        api: helpers.ApiClient, ironic: FakeIronicWithPorts) -> None:
+    from esi_leap.audit import runner
+    helpers.override("node_cache_ttl", 0, group="ironic")
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet1")
+    admin = api.as_(ADMIN_PROJECT, "admin")
+    started = admin.post("/v1/audits", {})
+    assert started.status_code == 202, started.text
+    assert runner.run_pending("test-manager") == started.json["uuid"]
+    found = admin.get("/v1/findings?kind=double_binding").json["findings"]
+    assert len(found) == 1, found
+    [finding] = found
+    assert finding["severity"] == "critical"
+    assert (finding["switch"], finding["switch_port"]) == ("leaf1",
+                                                           "Ethernet1")
+    assert "11111111-0000-4000-8000-000000000001" in finding["message"]
+    assert "11111111-0000-4000-8000-000000000003" in finding["message"]
+    plan = admin.get(f"/v1/audits/{started.json['uuid']}/remediation")
+    assert plan.status_code == 200, plan.text
+    assert all(c["switch_port"] != "Ethernet1" for c in plan.json["changes"])
+    assert any(s["switch_port"] == "Ethernet1" and "several node ports"
+               in s["reason"] for s in plan.json["skipped"])
+    # Fixed in Ironic: the next audit resolves it.
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet3")
+    again = admin.post("/v1/audits", {})
+    assert runner.run_pending("test-manager") == again.json["uuid"]
+    assert admin.get("/v1/findings?kind=double_binding&status=open").json[
+        "findings"] == []
