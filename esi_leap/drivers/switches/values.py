@@ -13,7 +13,10 @@ Switch port names
     ``/ . _ : -``, 64 characters at most (``Ethernet1/1``, ``ge-0/0/1.0``,
     ``Gi1/0/1``, ``eth0``). A device type may declare a stricter pattern
     (:data:`DEVICE_PORT_PATTERNS`; an Open vSwitch port is a Linux
-    interface name).
+    interface name), or, where the switch's CLI needs it, allow one space
+    between an interface type and its number (Dell OS9 and PowerConnect:
+    ``TenGigabitEthernet 1/0/1``); a space cannot start a new command on
+    those line-based CLIs, while a line break, ``;`` or ``#`` could.
 VLAN ids
     integers from 1 to 4094 (never a bool or a string).
 VLAN names
@@ -40,10 +43,30 @@ from esi_leap.drivers.switches.base import SwitchError
 
 #: Switch port names every driver accepts.
 PORT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._:-]{0,63}")
-#: Stricter port name patterns of some device types.
+#: :data:`PORT_PATTERN`, or an interface type and number separated by
+#: one space (``TenGigabitEthernet 1/0/1``), which Dell OS9 and
+#: PowerConnect/N-series CLIs need; at most 64 characters either way.
+SPACED_PORT_PATTERN = re.compile(
+    rf"(?=.{{1,64}}$)(?:{PORT_PATTERN.pattern}"
+    r"|[A-Za-z][A-Za-z-]{0,31} [0-9][0-9/.:]{0,31})")
+#: Port name patterns of device types whose ports are named otherwise:
+#: stricter (a Linux interface name for Open vSwitch), or Dell's
+#: "type number" names with one space.
 DEVICE_PORT_PATTERNS: Mapping[str, re.Pattern[str]] = {
     # A Linux interface name: 15 characters, no "/" or ":".
     "netmiko_ovs_linux": re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,14}"),
+    "netmiko_dell_force10": SPACED_PORT_PATTERN,
+    "netmiko_dell_powerconnect": SPACED_PORT_PATTERN,
+}
+#: What each device type's pattern allows, for messages.
+_PATTERN_RULES: Mapping[str, str] = {
+    "netmiko_ovs_linux": "1 to 15 letters, digits, '.', '_' and '-', "
+                         "starting with a letter or digit",
+    "netmiko_dell_force10": "a port name without spaces, or an interface "
+                            "type and number separated by one space",
+    "netmiko_dell_powerconnect": "a port name without spaces, or an "
+                                 "interface type and number separated by "
+                                 "one space",
 }
 #: VLAN names (``ngs_network_name_format`` applied to a network uuid).
 VLAN_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -91,9 +114,9 @@ def check_port(value: Any, device_type: str | None = None) -> str:
 
     :raises UnsafeValue: otherwise.
     """
-    if device_type in DEVICE_PORT_PATTERNS:
-        rule = (f"device type {device_type} takes 1 to 15 letters, digits, "
-                "'.', '_' and '-', starting with a letter or digit")
+    special = _PATTERN_RULES.get(device_type or "")
+    if special:
+        rule = f"device type {device_type} takes {special}"
     else:
         rule = ("a switch port name is 1 to 64 letters, digits, '/', '.', "
                 "'_', ':' and '-', starting with a letter or digit")
