@@ -371,16 +371,19 @@ def test_register_and_delete_on_every_database(
 
 # -- switch port names reach a switch's command line (issue 14) -------------
 
-@pytest.mark.parametrize("value", [pytest.param(v, id=n)
-                                   for n, v in UNSAFE_PORTS if v])
-def test_unsafe_switch_port_is_400_and_stores_nothing(
-        admin: helpers.ApiClient, value: str) -> None:
-    response = admin.post(PATH, {"node": "node-1", "name": "eth0",
-                                 "switch": "leaf1", "switch_port": value})
-    assert response.status_code == 400, response.text
-    fault = response.json["faultstring"]
-    assert "switch port" in fault and "is not allowed" in fault
-    assert fault.isascii() and fault.isprintable()
+def test_unsafe_switch_ports_are_400_and_store_nothing(
+        admin: helpers.ApiClient) -> None:
+    """Each value of the corpus (one app and database for all: fast)."""
+    for name, value in UNSAFE_PORTS:
+        response = admin.post(PATH, {"node": "node-1", "name": "eth0",
+                                     "switch": "leaf1",
+                                     "switch_port": value})
+        assert response.status_code == 400, (name, response.text)
+        fault = response.json["faultstring"]
+        if value:  # "" fails the schema's minLength first
+            assert "switch port" in fault and "is not allowed" in fault, \
+                (name, fault)
+        assert fault.isascii() and fault.isprintable(), name
     assert port_rows() == []
 
 
