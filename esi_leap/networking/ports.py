@@ -12,6 +12,8 @@ import dataclasses
 from collections.abc import Collection
 from collections.abc import Iterable
 
+from oslo_log import log as logging
+
 from esi_leap.common import exception
 from esi_leap.conf import CONF
 from esi_leap.db import ports as db_ports
@@ -23,6 +25,8 @@ from esi_leap.drivers.switches import values as switch_values
 from esi_leap.networking import bindings
 from esi_leap.networking import switches
 from esi_leap.networking import vlans
+
+LOG = logging.getLogger(__name__)
 
 #: Resource types whose nodes may have ports, after the default one.
 OTHER_RESOURCE_TYPES = ("standalone_node", "dummy_node")
@@ -241,11 +245,21 @@ def claimant(switch: str, switch_port: str) -> NodePort | None:
 
 
 def usable(ports: Iterable[NodePort]) -> list[NodePort]:
-    """Those of ``ports`` esi-leap may drive (see :func:`check_usable`)."""
+    """Those of ``ports`` esi-leap may drive (see :func:`check_usable`);
+    when a backend does not answer, checked against the ports that can be
+    read (for quarantine, which must not wait for Ironic)."""
     ports = list(ports)
     if not any(bindings.key_of(p) for p in ports):
         return [p for p in ports if not p.refused]
-    return [p for p in bindings.mark(ports, every_port()) if not p.refused]
+    try:
+        every = every_port()
+    except exception.PeerUnavailable as exc:
+        # Quarantine is the safe direction: check against the ports that
+        # can be read rather than not quarantine at all.
+        LOG.warning("Checking switch port bindings against registered "
+                    "ports only: %s", exc.message)
+        every = resolve(db_ports.port_infos(None))
+    return [p for p in bindings.mark(ports, every) if not p.refused]
 
 
 def ports_of_nodes(nodes: Iterable[tuple[NodeBackend, str]]

@@ -549,3 +549,21 @@ def test_a_double_binding_is_a_critical_finding(
     assert runner.run_pending("test-manager") == again.json["uuid"]
     assert admin.get("/v1/findings?kind=double_binding&status=open").json[
         "findings"] == []
+
+
+def test_release_leaves_a_refused_switch_port_alone(
+        api: helpers.ApiClient, ironic: FakeIronicWithPorts,
+        backend: Any) -> None:
+    """Quarantine (node release) takes only the ports esi-leap may
+    drive: node-2's port naming node-1's switch port is left out; with
+    Ironic down the check falls back to the ports it can read."""
+    helpers.override("node_cache_ttl", 0, group="ironic")
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet1")
+    [other] = node_ports.node_ports(backend, OTHER_NODE)
+    assert other.switch_port == "Ethernet1" and other.refused is None
+    assert node_ports.usable([other]) == []
+    with pytest.raises(exception.Conflict, match="bound to another"):
+        node_ports.check_usable(other)
+    ironic.fail_next(503, "conductor gone")
+    assert node_ports.usable([other]) == [other]
