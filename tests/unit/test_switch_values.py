@@ -122,10 +122,23 @@ def test_generic_switch_refuses_vlans_out_of_range(
         connect: dict[str, Any]) -> None:
     drv = tgs.driver("netmiko_cisco_ios")
     for bad in (PortChange("Ethernet1", PortState(0)),
-                PortChange("Ethernet1", PortState(100), PortState(5000))):
+                PortChange("Ethernet1", PortState(4095)),
+                PortChange("Ethernet1", PortState(100, frozenset({True}))),
+                # A stale VLAN that a removal command would name.
+                PortChange("Ethernet1", PortState(100),
+                           PortState(7, frozenset({5000})))):
         with pytest.raises(SwitchError, match="VLAN"):
             drv.commands_for(bad)
     assert connect["fake"].sent == []
+
+
+def test_an_untagged_current_port_is_no_reason_to_refuse(
+        connect: dict[str, Any]) -> None:
+    """What a switch reported (an untagged Open vSwitch port: VLAN 0) is
+    checked only where a command uses it."""
+    drv = tgs.driver("netmiko_ovs_linux")
+    assert drv.commands_for(PortChange("p-a1", PortState(100),
+                                       PortState(0)))
 
 
 def test_generic_switch_applies_a_safe_port(connect: dict[str, Any]) -> None:
@@ -147,3 +160,11 @@ def test_fake_switch_changes_nothing_for_an_unsafe_port(value: str) -> None:
     assert fake.port_states("corpus") == {"Ethernet1": {
         "mode": "access", "native_vlan": 100, "tagged_vlans": []}}
     fake.reset("corpus")
+
+
+def test_observed_vlans_outside_the_range_are_not_removed() -> None:
+    from esi_leap.networking import port_state
+    current = port_state.from_observed(
+        {"mode": "trunk", "native_vlan": 0, "allowed_vlans": [0, 5, 4095]},
+        999)
+    assert current == PortState(999, frozenset({5}))

@@ -197,19 +197,20 @@ def check_command_values(values: Mapping[str, Any],
 def check_change(change: PortChange, device_type: str | None = None,
                  uplinks: Sequence[str] = ()) -> None:
     """The driver's last check: every port name (``change.port`` and the
-    switch's ``uplinks``) and VLAN of ``change``, with ``device_type``'s
-    port pattern.
+    switch's ``uplinks``) and target VLAN of ``change``, with
+    ``device_type``'s port pattern. ``change.current`` may hold what a
+    switch reported (an untagged Open vSwitch port's VLAN 0): its VLANs
+    are checked where a command uses them (:func:`check_command_values`).
 
     :raises SwitchError: for a value outside its allowlist (nothing has
         been sent).
     """
-    states = [change.target] + ([change.current] if change.current else [])
+    target = change.target
     try:
         for port in (change.port, *uplinks):
             check_port(port, device_type)
-        for state in states:
-            for vlan in (state.native_vlan, *state.tagged_vlans):
-                check_vlan(vlan)
+        for vlan in (target.native_vlan, *target.tagged_vlans):
+            check_vlan(vlan)
     except UnsafeValue as exc:
         raise SwitchError(f"refused before sending anything: {exc}") \
             from None
