@@ -43,7 +43,8 @@ def from_observed(observed: Mapping[str, Any] | None,
     allowed = observed.get("allowed_vlans")
     native = observed.get("native_vlan")
     tagged = frozenset(allowed) if isinstance(allowed, list) else frozenset()
-    native_vlan = int(native) if _is_vlan(native) else fallback_native
+    native_vlan = native if isinstance(native, int) and _is_vlan(native) \
+        else fallback_native
     # VLAN 0 or 4095 (as some switches report an untagged port) is no
     # VLAN a command could remove.
     return PortState(native_vlan,
