@@ -567,3 +567,23 @@ def test_release_leaves_a_refused_switch_port_alone(
         node_ports.check_usable(other)
     ironic.fail_next(503, "conductor gone")
     assert node_ports.usable([other]) == [other]
+
+
+def test_a_registered_port_keeps_its_switch_port(
+        api: helpers.ApiClient, ironic: FakeIronicWithPorts) -> None:
+    """Without attachments on either, a port registered through esi-leap
+    holds the switch port an Ironic port also names."""
+    helpers.override("node_cache_ttl", 0, group="ironic")
+    db_nodes.node_create({"uuid": "33333333-0000-4000-8000-000000000001",
+                          "name": "box-1", "owner_id": OWNER})
+    admin = api.as_(ADMIN_PROJECT, "admin")
+    registered = admin.post("/v1/ports", {"node": "box-1", "name": "eth0",
+                                          "switch": "leaf1",
+                                          "switch_port": "Ethernet7"})
+    assert registered.status_code == 201, registered.text
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet7")
+    listed = {p["uuid"]: p for p in admin.get("/v1/ports").json["ports"]}
+    assert listed[registered.json["uuid"]]["refused"] is None
+    assert "bound to another" in listed[
+        "11111111-0000-4000-8000-000000000003"]["refused"]
