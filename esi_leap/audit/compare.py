@@ -51,7 +51,30 @@ def compare_switch(intent: SwitchIntent,
         found = _unmanaged(intent, name, seen)
         if found is not None:
             drafts.append(found)
+    drafts += [double_binding(intent.switch, name, claimants, held_by,
+                              observed.get(name))
+               for name, (claimants, held_by)
+               in sorted(intent.double_bound.items())]
     return drafts
+
+
+def double_binding(switch: str, switch_port: str,
+                   claimants: tuple[tuple[str, str], ...],
+                   held_by: str | None,
+                   seen: ObservedPort | None) -> Draft:
+    """The critical finding of a switch port that several node ports
+    (of any backends) claim."""
+    ports = ", ".join(f"port {port} of node {node}"
+                      for port, node in claimants)
+    held = (f"port {held_by} holds it and the others are refused"
+            if held_by else "none holds it: all of them are refused")
+    return Draft(kind=model.DOUBLE_BINDING, severity=model.CRITICAL,
+                 switch=switch, switch_port=switch_port,
+                 observed=model.observed_view(seen),
+                 message=f"port {switch_port} of switch {switch} is bound "
+                         f"to several node ports ({ports}); {held}. A "
+                         "switch port is bound to one node port: fix the "
+                         "ports' local_link_connection (or registration)")
 
 
 def unreadable_switch(switch: str, reason: str) -> Draft:

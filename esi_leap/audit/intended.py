@@ -18,6 +18,7 @@ from esi_leap.db import attachments as db_attachments
 from esi_leap.db import leases as db_leases
 from esi_leap.db import models
 from esi_leap.db import networks as db_networks
+from esi_leap.networking import bindings
 from esi_leap.networking import ports as node_ports
 from esi_leap.networking import switches
 from esi_leap.networking import vlans
@@ -86,8 +87,10 @@ def snapshot(switch_names: Collection[str]) -> dict[str, SwitchIntent]:
     """
     registry = switches.registry()
     wanted = set(switch_names)
-    ports = [p for p in node_ports.all_ports()
-             if p.switch in wanted and p.switch_port]
+    every = node_ports.every_port()
+    clashes = bindings.claims(p for p in every if p.switch in wanted)
+    ports = [p for p in bindings.mark(every, every)
+             if p.switch in wanted and p.switch_port and not p.refused]
     attached = db_attachments.for_ports(p.uuid for p in ports)
     busy = db_attachments.unfinished_actions(p.uuid for p in ports)
     networks = tenant_vlans()
@@ -108,5 +111,16 @@ def snapshot(switch_names: Collection[str]) -> dict[str, SwitchIntent]:
                 known.connection if known else {}),
             busy_ports=frozenset(
                 p.switch_port or "" for p in ports
-                if p.switch == name and p.uuid in busy))
+                if p.switch == name and p.uuid in busy),
+            double_bound=_double_bound(name, clashes))
     return intents
+
+
+def _double_bound(switch: str,
+                  clashes: dict[bindings.Key, list[node_ports.NodePort]]
+                  ) -> dict[str, tuple[tuple[tuple[str, str], ...],
+                                       str | None]]:
+    """The switch ports of ``switch`` claimed by several node ports."""
+    return {key[1]: (tuple(sorted((p.uuid, p.node_uuid) for p in claimants)),
+                     bindings.holder(key, claimants))
+            for key, claimants in clashes.items() if key[0] == switch}

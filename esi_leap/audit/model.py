@@ -15,8 +15,9 @@ WRONG_NATIVE = "wrong_native"
 NOT_QUARANTINED = "not_quarantined"
 UNMANAGED_PORT = "unmanaged_port"
 UNREADABLE = "unreadable"
+DOUBLE_BINDING = "double_binding"
 KINDS = (MATCH, MISSING_VLAN, EXTRA_VLAN, WRONG_MODE, WRONG_NATIVE,
-         NOT_QUARANTINED, UNMANAGED_PORT, UNREADABLE)
+         NOT_QUARANTINED, UNMANAGED_PORT, UNREADABLE, DOUBLE_BINDING)
 
 CRITICAL, MAJOR, MINOR, INFO = "critical", "major", "minor", "info"
 #: Most severe first.
@@ -91,6 +92,12 @@ class SwitchIntent:
     ignored_ports: frozenset[str] = frozenset()
     #: Ports with an unfinished network action: not judged.
     busy_ports: frozenset[str] = frozenset()
+    #: Switch ports claimed by several node ports: switch port -> the
+    #: claimants as (port uuid, node uuid), and the uuid of the one that
+    #: holds it (None: none does).
+    double_bound: Mapping[str, tuple[tuple[tuple[str, str], ...],
+                                     str | None]] = dataclasses.field(
+        default_factory=dict)
 
 
 def observed_view(observed: ObservedPort | None) -> dict[str, Any] | None:

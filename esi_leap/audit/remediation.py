@@ -80,6 +80,9 @@ def _groups(audit_uuid: str) -> dict[tuple[str, str | None],
 
 def _why_not(findings: list[models.Finding]) -> str | None:
     first = findings[0]
+    if any(f.kind == model.DOUBLE_BINDING for f in findings):
+        return ("the switch port is bound to several node ports; fix their "
+                "local_link_connection first")
     if first.switch_port is None:
         return "the switch could not be read; nothing to plan"
     if first.port_uuid is None:

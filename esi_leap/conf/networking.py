@@ -121,6 +121,19 @@ CONNECTION_OPTION_NAMES = ("ip", "port", "username", "key_file",
                            "audit_username", "audit_ignore_ports")
 #: Options of a ``[switch:NAME]`` section that are write-only secrets.
 SECRET_OPTION_NAMES = ("password", "secret", "audit_password")
+#: Words that make a connection option a secret (``passwd``,
+#: ``key_passphrase``, ``enable_secret``, ...): it is never shown, never
+#: accepted in an API switch's ``connection`` and, in a ``[switch:NAME]``
+#: section's ``options``, handed to the driver as a secret.
+SECRET_WORDS = ("password", "passwd", "secret", "passphrase")
+
+
+def is_secret_option(name: str) -> bool:
+    """Whether a connection option named ``name`` holds a secret."""
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
 #: Connection options and secrets only the auditor uses (never given to a
 #: driver that writes).
 AUDIT_OPTION_NAMES = ("audit_username", "audit_password",

@@ -43,8 +43,18 @@ def from_observed(observed: Mapping[str, Any] | None,
     allowed = observed.get("allowed_vlans")
     native = observed.get("native_vlan")
     tagged = frozenset(allowed) if isinstance(allowed, list) else frozenset()
-    native_vlan = native if isinstance(native, int) else fallback_native
-    return PortState(native_vlan, tagged - {native_vlan})
+    native_vlan = native if isinstance(native, int) and _is_vlan(native) \
+        else fallback_native
+    # VLAN 0 or 4095 (as some switches report an untagged port) is no
+    # VLAN a command could remove.
+    return PortState(native_vlan,
+                     frozenset(v for v in tagged if _is_vlan(v))
+                     - {native_vlan})
+
+
+def _is_vlan(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and 1 <= value <= 4094)
 
 
 def intended(physical_network: str,

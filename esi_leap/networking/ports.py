@@ -12,6 +12,8 @@ import dataclasses
 from collections.abc import Collection
 from collections.abc import Iterable
 
+from oslo_log import log as logging
+
 from esi_leap.common import exception
 from esi_leap.conf import CONF
 from esi_leap.db import ports as db_ports
@@ -19,8 +21,12 @@ from esi_leap.drivers import resource_types
 from esi_leap.drivers.resource_types.base import NodeBackend
 from esi_leap.drivers.resource_types.base import NodeInfo
 from esi_leap.drivers.resource_types.base import PortInfo
+from esi_leap.drivers.switches import values as switch_values
+from esi_leap.networking import bindings
 from esi_leap.networking import switches
 from esi_leap.networking import vlans
+
+LOG = logging.getLogger(__name__)
 
 #: Resource types whose nodes may have ports, after the default one.
 OTHER_RESOURCE_TYPES = ("standalone_node", "dummy_node")
@@ -43,6 +49,10 @@ class NodePort:
     physical_network: str | None
     #: ``ironic`` or ``esi-leap``.
     source: str
+    #: Why esi-leap will not drive this port's switch port (a value
+    #: outside the allowlist, a switch port another port holds); None
+    #: for a usable port.
+    refused: str | None = None
 
 
 def resolve(infos: Iterable[PortInfo],
@@ -68,12 +78,30 @@ def resolve(infos: Iterable[PortInfo],
     ports = []
     for info in infos:
         switch = registry.resolve(info.switch_info, info.switch_id)
+        refused = info.refused or _port_refusal(registry, switch,
+                                                info.switch_port)
         ports.append(NodePort(
             uuid=info.uuid, node_uuid=info.node_uuid, name=info.name,
             address=info.address.lower() if info.address else None,
-            switch=switch, switch_port=info.switch_port,
-            physical_network=physnet(info, switch), source=info.source))
+            switch=switch, switch_port=None if refused else info.switch_port,
+            physical_network=physnet(info, switch), source=info.source,
+            refused=refused))
     return ports
+
+
+def _port_refusal(registry: switches.Registry, switch: str | None,
+                  switch_port: str | None) -> str | None:
+    """Why ``switch_port`` may not be used on ``switch`` (outside the
+    allowlist of the switch's device type), or None."""
+    if switch is None or switch_port is None:
+        return None
+    known = registry.by_name.get(switch)
+    try:
+        switch_values.check_port(switch_port,
+                                 known.device_type if known else None)
+    except switch_values.UnsafeValue as exc:
+        return str(exc)
+    return None
 
 
 def node_ports(backend: NodeBackend, node_uuid: str) -> list[NodePort]:
@@ -175,11 +203,66 @@ def all_ports() -> list[NodePort]:
 
     :raises PeerUnavailable: when such a backend does not answer.
     """
+    every = every_port()
+    return bindings.mark(every, every)
+
+
+def every_port() -> list[NodePort]:
+    """Every port, not yet checked for switch ports bound twice
+    (:func:`all_ports` is).
+
+    :raises PeerUnavailable: when a backend that knows its ports does not
+        answer.
+    """
     infos = db_ports.port_infos(None)
     for _, backend in port_backends():
         if has_own_ports(backend):
             infos.extend(backend.list_ports())
     return resolve(_dedupe(infos))
+
+
+def check_usable(port: NodePort) -> NodePort:
+    """``port``, if esi-leap may drive its switch port: its values passed
+    the allowlist and no other port of any backend holds its switch port.
+
+    :raises Conflict: otherwise, saying why.
+    :raises PeerUnavailable: when a backend that knows its ports does not
+        answer.
+    """
+    refused = port.refused or bindings.mark([port],
+                                            every_port())[0].refused
+    if refused:
+        raise exception.Conflict(
+            reason=f"Port {port.uuid} of node {port.node_uuid} is refused: "
+                   f"{refused}.")
+    return port
+
+
+def claimant(switch: str, switch_port: str) -> NodePort | None:
+    """A port of any backend bound to ``switch_port`` of ``switch``.
+
+    :raises PeerUnavailable: when a backend that knows its ports does not
+        answer.
+    """
+    return bindings.claimed_by((switch, switch_port), every_port())
+
+
+def usable(ports: Iterable[NodePort]) -> list[NodePort]:
+    """Those of ``ports`` esi-leap may drive (see :func:`check_usable`);
+    when a backend does not answer, checked against the ports that can be
+    read (for quarantine, which must not wait for Ironic)."""
+    ports = list(ports)
+    if not any(bindings.key_of(p) for p in ports):
+        return [p for p in ports if not p.refused]
+    try:
+        every = every_port()
+    except exception.PeerUnavailable as exc:
+        # Quarantine is the safe direction: check against the ports that
+        # can be read rather than not quarantine at all.
+        LOG.warning("Checking switch port bindings against registered "
+                    "ports only: %s", exc.message)
+        every = resolve(db_ports.port_infos(None))
+    return [p for p in bindings.mark(ports, every) if not p.refused]
 
 
 def ports_of_nodes(nodes: Iterable[tuple[NodeBackend, str]]

@@ -28,8 +28,8 @@ ENDING = (status.WAIT_EXPIRE, status.WAIT_CANCEL)
 
 def _switch_ports(backend: NodeBackend,
                   node_uuid: str) -> list[node_ports.NodePort]:
-    return [p for p in node_ports.node_ports(backend, node_uuid)
-            if p.switch and p.switch_port]
+    return node_ports.usable(p for p in node_ports.node_ports(
+        backend, node_uuid) if p.switch and p.switch_port)
 
 
 def _quarantine(port: node_ports.NodePort, project_id: str | None,

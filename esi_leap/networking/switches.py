@@ -24,6 +24,7 @@ import datetime
 import importlib.metadata
 import re
 import uuid as uuid_lib
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
@@ -38,6 +39,7 @@ from esi_leap.db import attachments as db_attachments
 from esi_leap.db import models
 from esi_leap.db import switches as db_switches
 from esi_leap.drivers import switches as switch_drivers
+from esi_leap.drivers.switches import values as switch_values
 from esi_leap.drivers.switches.base import SwitchConfig
 from esi_leap.networking import secrets
 from esi_leap.networking import vlans
@@ -54,6 +56,8 @@ NGS_DEVICES = "generic_switch.devices"
 #: Write-only fields of a switch.
 SECRET_NAMES = networking_conf.SECRET_OPTION_NAMES
 MAX_SECRET_LENGTH = 1024
+#: Connection options whose ports reach the switch's command line.
+CLI_PORT_OPTIONS = ("ngs_trunk_ports",)
 #: Namespace of the uuids of configured switches (uuid5 of the name).
 CONFIG_NAMESPACE = uuid_lib.UUID("6f1c3b52-8f0e-5d0a-9a43-6b2f5e7c1d90")
 
@@ -144,12 +148,24 @@ def _option_text(value: Any) -> str:
 
 
 def _section_connection(section: Any) -> dict[str, str]:
+    """The section's connection options, secret ones left out."""
     connection = {key: _option_text(section[key])
                   for key in networking_conf.CONNECTION_OPTION_NAMES
                   if section[key] not in (None, [])}
     connection.update({str(k): str(v)
-                       for k, v in (section.options or {}).items()})
+                       for k, v in (section.options or {}).items()
+                       if not networking_conf.is_secret_option(str(k))})
     return connection
+
+
+def _section_secrets(section: Any) -> dict[str, str]:
+    """The section's secrets: ``password``, ``secret``,
+    ``audit_password`` and the ``options`` whose names mark them secret
+    (``passwd``, ``key_passphrase``, ...)."""
+    found = {key: str(section[key]) for key in SECRET_NAMES if section[key]}
+    found.update({str(k): str(v) for k, v in (section.options or {}).items()
+                  if networking_conf.is_secret_option(str(k)) and v})
+    return found
 
 
 def _from_row(row: models.Switch) -> Switch:
@@ -199,12 +215,10 @@ def _full_config(name: str) -> SwitchConfig:
     the auditor's included."""
     if name in config_names():
         section = _section(name)
-        found = {key: str(section[key]) for key in SECRET_NAMES
-                 if section[key]}
         return SwitchConfig(name=name, driver=section.driver,
                             device_type=section.device_type,
                             connection=_section_connection(section),
-                            secrets=found)
+                            secrets=_section_secrets(section))
     row = db_switches.switch_get(name)
     if row is None or row.name != name:
         raise exception.SwitchNotFound(ident=name)
@@ -349,9 +363,29 @@ def _check_driver(driver: str, device_type: str | None) -> None:
                    f"{', '.join(sorted(types))}.")
 
 
+def _allowed(check: Callable[..., Any], *args: Any) -> None:
+    """:raises InvalidInput: when ``check`` finds a value outside the
+    switch value allowlist."""
+    try:
+        check(*args)
+    except switch_values.UnsafeValue as exc:
+        raise exception.InvalidInput(reason=f"{exc}.") from None
+
+
+def _check_cli_ports(connection: Mapping[str, str],
+                     device_type: str | None) -> None:
+    """Ports of the connection options that reach the switch's command
+    line (``ngs_trunk_ports``, the uplinks new VLANs are added to) must
+    pass the allowlist."""
+    for key in CLI_PORT_OPTIONS:
+        for port in str(connection.get(key) or "").split(","):
+            if port.strip():
+                _allowed(switch_values.check_port, port.strip(), device_type)
+
+
 def _check_connection(connection: Mapping[str, str]) -> None:
     hidden = sorted(k for k in connection
-                    if any(w in k.lower() for w in SECRET_NAMES))
+                    if networking_conf.is_secret_option(k))
     if hidden:
         raise exception.InvalidInput(
             reason=f"connection may not hold {', '.join(hidden)}: "
@@ -412,6 +446,8 @@ def _checked(values: dict[str, Any], own_uuid: str | None) -> None:
     """Check the non-secret fields of a switch as they will be stored."""
     _check_driver(values["driver"], values.get("device_type"))
     _check_connection(values.get("connection") or {})
+    _check_cli_ports(values.get("connection") or {},
+                     values.get("device_type"))
     check_physical_network(values.get("physical_network"), "switch")
     if "switch_id" in values:
         values["switch_id"] = (normalise_mac(values["switch_id"])
@@ -434,7 +470,9 @@ def create(body: dict[str, Any]) -> Switch:
              if isinstance(v, str)}
     if "/" in values["name"]:
         raise exception.InvalidInput(
-            reason=f"switch name {values['name']!r} may not contain '/'.")
+            reason=f"switch name {switch_values.shown(values['name'])} may "
+                   "not contain '/'.")
+    _allowed(switch_values.check_switch_name, values["name"])
     values.setdefault("driver", DEFAULT_DRIVER)
     values["connection"] = dict(values.get("connection") or {})
     _check_name_free(values["name"])

@@ -25,12 +25,13 @@ from tests.conftest import ADMIN_PROJECT
 from tests.conftest import LESSEE
 from tests.conftest import OTHER
 from tests.conftest import OWNER
+from tests.switch_corpus import UNSAFE_PORTS
 
 PATH = "/v1/ports"
 OTHER_NODE = "22222222-2222-3333-4444-555555555555"
 VIEW_KEYS = {"uuid", "node_uuid", "name", "address", "switch",
              "switch_port", "physical_network", "source", "networks",
-             "pending_action"}
+             "pending_action", "refused"}
 
 
 @pytest.fixture
@@ -366,3 +367,51 @@ def test_register_and_delete_on_every_database(
                              "switch": "leaf1", "switch_port": "Ethernet1"})
     assert gone.status_code == 400
     assert port_rows() == []
+
+
+# -- switch port names reach a switch's command line (issue 14) -------------
+
+def test_unsafe_switch_ports_are_400_and_store_nothing(
+        admin: helpers.ApiClient) -> None:
+    """Each value of the corpus (one app and database for all: fast)."""
+    for name, value in UNSAFE_PORTS:
+        response = admin.post(PATH, {"node": "node-1", "name": "eth0",
+                                     "switch": "leaf1",
+                                     "switch_port": value})
+        assert response.status_code == 400, (name, response.text)
+        fault = response.json["faultstring"]
+        if value:  # "" fails the schema's minLength first
+            assert "switch port" in fault and "is not allowed" in fault, \
+                (name, fault)
+        assert fault.isascii() and fault.isprintable(), name
+    assert port_rows() == []
+
+
+def test_the_device_type_pattern_applies(admin: helpers.ApiClient) -> None:
+    response = admin.post("/v1/switches", {
+        "name": "ovs1", "driver": "generic_switch",
+        "device_type": "netmiko_ovs_linux"})
+    assert response.status_code == 201, response.text
+    response = admin.post(PATH, {"node": "node-1", "name": "eth0",
+                                 "switch": "ovs1",
+                                 "switch_port": "Ethernet1/1"})
+    assert response.status_code == 400
+    assert "netmiko_ovs_linux" in response.json["faultstring"]
+    register(admin, switch="ovs1", switch_port="veth-n1")
+
+
+def test_a_stored_secret_connection_option_is_masked(
+        admin: helpers.ApiClient) -> None:
+    with db_api.writer() as session:
+        session.execute(sa.update(models.Switch).where(
+            models.Switch.name == "leaf1").values(
+                connection={"ip": "192.0.2.1", "passwd": "old-pw",
+                            "key_passphrase": "old-kp"}))
+    shown = admin.get("/v1/switches/leaf1")
+    assert shown.status_code == 200, shown.text
+    assert shown.json["connection"] == {
+        "ip": "192.0.2.1", "passwd": "******", "key_passphrase": "******"}
+    response = admin.patch("/v1/switches/leaf1",
+                           {"connection": {"passwd": "x"}})
+    assert response.status_code == 400
+    assert "write-only" in response.json["faultstring"]

@@ -8,7 +8,9 @@ with a positive control in the same test.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -203,3 +205,53 @@ def test_stopped_sshd_is_unreachable(
         lab.start_sshd()
     assert apply(lab, change(lab, "n2", access(VLAN_B))) == [None]
     assert_port(lab, "n2", access(VLAN_B))
+
+
+# -- values outside the allowlist never reach the switch (issue 14) -------
+
+
+def _every_port(lab: SwitchLab) -> tuple[str, str]:
+    """Every port of the bridge and its VLAN and configuration columns,
+    as ``ovs-vsctl`` lists them."""
+    ports = lab.vsctl("list-ports", lab.bridge)
+    listing = lab.vsctl("--format=json", "--columns=name,tag,trunks,"
+                        "vlan_mode,other_config,external_ids,interfaces",
+                        "list", "port")
+    return ports, listing
+
+
+def test_unsafe_port_names_change_nothing_and_run_nothing(
+        switch_lab: SwitchLab) -> None:  # noqa: F811
+    """The corpus (the issue's ``p1 tag=100 -- ...; touch /tmp/x #``
+    among them, here naming the lab's real ports and a marker file of the
+    test's own) is refused before anything is sent: every port of Open
+    vSwitch reads back as before and no marker file appears. A safe
+    change in the same session does go through."""
+    from tests.switch_corpus import unsafe_ports
+    lab = switch_lab
+    # In /tmp, which whoever the SSH session runs as may write to.
+    marker = Path("/tmp") / f"esi-leap-x-{uuid.uuid4().hex}"
+    p1, p2 = lab.nodes["n1"].port, lab.nodes["n2"].port
+    values = [value for _, value in unsafe_ports(str(marker))] + [
+        f"{p1} tag={VLAN_A} -- set port {p2} tag={VLAN_A}; touch {marker} #",
+        f"{p1}\ntouch {marker}",
+        f"{p1};touch {marker}",
+        f"{p1} -- set port {p2} tag={VLAN_A}",
+        "Ethernet1/1",  # the default pattern's, not a Linux interface name
+    ]
+    before = _every_port(lab)
+    changes = [PortChange(value, access(VLAN_A)) for value in values]
+    changes += [PortChange(value, trunk(VLAN_A, VLAN_B), access(QUARANTINE))
+                for value in values[-5:]]
+    errors = apply(lab, *changes, change(lab, "n3", access(VLAN_B)))
+    assert all(isinstance(e, SwitchError) and "refused before sending"
+               in str(e) for e in errors[:-1]), errors
+    assert errors[-1] is None
+    assert not marker.exists()
+    after = _every_port(lab)
+    assert after[0] == before[0]
+    assert lab.port_tag(lab.nodes["n3"].port) == VLAN_B  # control
+    lab.set_port(lab.nodes["n3"].port, QUARANTINE)
+    assert _every_port(lab) == before
+    for node in ("n1", "n2", "n4"):
+        assert_port(lab, node, access(QUARANTINE))

@@ -387,6 +387,73 @@ def test_owner_member_deploys_its_node(who: Personas, node: str) -> None:
 
 
 # --------------------------------------------------------------------------
+# Ports: their local_link_connection names the switch port esi-leap drives
+
+
+LINK = {"switch_id": "aa:bb:cc:00:00:01", "switch_info": "leaf1",
+        "port_id": "Ethernet1"}
+
+
+def _in_maintenance(who: Personas, node: str) -> str:
+    """``node`` in maintenance (which the owner member may do), where
+    Ironic accepts local_link_connection changes."""
+    assert _put(who.owner_member, node, "/maintenance",
+                {"reason": "recabling"}).status_code == 202
+    return node
+
+
+def _repoint(api: Any, port: str, port_id: str) -> Any:
+    body = [{"op": "replace", "path": "/local_link_connection/port_id",
+             "value": port_id}]
+    return api.patch(f"/v1/ports/{port}", json=body, raise_exc=False)
+
+
+@pytest.fixture(scope="module")
+def owner_admins(who: Personas, cloud: Cloud) -> list[Any]:
+    """The owner project's admin and manager (Ironic 39's defaults let
+    both change, create and delete the node's ports)."""
+    return [cloud.ironic_api(cloud.new_user(who.owner, [role]))
+            for role in ("admin", "manager")]
+
+
+def test_owner_admins_cannot_repoint_create_or_delete_ports(
+        who: Personas, cloud: Cloud, owner_admins: list[Any],
+        node: str) -> None:
+    port = cloud.create_port(node, local_link_connection=LINK)["uuid"]
+    _in_maintenance(who, node)
+    for api in (*owner_admins, who.owner_member, who.lessee_member):
+        resp = _repoint(api, port, "Ethernet2")
+        assert resp.status_code == 403, resp.text
+    for api in owner_admins:
+        resp = api.post("/v1/ports", json={
+            "node_uuid": node, "address": "52:54:00:aa:bb:01",
+            "local_link_connection": {**LINK, "port_id": "Ethernet2"}},
+            raise_exc=False)
+        assert resp.status_code == 403, resp.text
+        resp = api.delete(f"/v1/ports/{port}", raise_exc=False)
+        assert resp.status_code == 403, resp.text
+    link = cloud.ironic_admin().get(f"/v1/ports/{port}").json()[
+        "local_link_connection"]
+    assert link["port_id"] == "Ethernet1"
+    # The cloud admin may.
+    assert _repoint(cloud.ironic_admin(), port, "Ethernet3").status_code \
+        == 200
+
+
+def test_without_overlay_owner_admins_repoint_ports(
+        who: Personas, cloud: Cloud, owner_admins: list[Any],
+        node: str) -> None:
+    """The control: under Ironic 39's defaults the owner's admin and
+    manager may point a port at any switch port."""
+    port = cloud.create_port(node, local_link_connection=LINK)["uuid"]
+    _in_maintenance(who, node)
+    with cloud.ironic_policy(None):
+        for api in owner_admins:
+            resp = _repoint(api, port, "Ethernet2")
+            assert resp.status_code == 200, resp.text
+
+
+# --------------------------------------------------------------------------
 # The same calls under Ironic's defaults: the overlay is what matters
 
 

@@ -334,7 +334,10 @@ def configured(switches: dict[str, EmulatedSwitch], request: Any
     config before any read-back."""
     case: Case = request.param
     switch, layout = switches[case.model], case.layout
-    assert apply(switch, PortChange(layout.access, PortState(100),
+    # esi-leap's port names have no spaces (issue 14): the emulations
+    # take "tengigabitethernet1/0/1" for "tengigabitethernet 1/0/1".
+    assert apply(switch, PortChange(layout.access.replace(" ", ""),
+                                    PortState(100),
                                     network_ids={100: NET_100}),
                  device_type=case.write_type, **dict(case.options)) \
         == [None]
@@ -431,3 +434,40 @@ def test_readback_of_an_unreachable_switch(cisco: EmulatedSwitch) -> None:
     with pytest.raises(SwitchUnreachable) as caught:
         driver(wrong).read_ports()
     assert wrong.password not in str(caught.value)
+
+
+# -- (d) values outside the allowlist never reach the CLI (issue 14) -------
+
+
+def test_unsafe_port_names_change_nothing_on_the_switch(
+        cisco: EmulatedSwitch) -> None:
+    """Every port name of the corpus (the issue's
+    ``FastEthernet0/1\\ninterface FastEthernet0/2`` among them) is refused
+    before anything is sent; a read-back of every port, and the running
+    configuration, are as before. A safe change in the same session goes
+    through, so the read-back does see changes."""
+    from tests.switch_corpus import UNSAFE_PORTS
+    safe_port = "FastEthernet0/3"
+    _require_read_ports()
+    reader = driver(cisco)
+    before_config = cli(cisco)
+    before = reader.read_ports()
+    assert "FastEthernet0/2" in before and safe_port in before  # control
+    changes = [PortChange(value, PortState(300)) for _, value in UNSAFE_PORTS]
+    # A trunk change too: every template (native, allowed list) refused.
+    changes.append(PortChange("FastEthernet0/3\ninterface FastEthernet0/4",
+                              PortState(300, frozenset({302})),
+                              PortState(1)))
+    outcomes = apply(cisco, *changes, PortChange(safe_port, PortState(301)))
+    assert all(isinstance(o, SwitchError) and "refused before sending"
+               in str(o) for o in outcomes[:-1]), outcomes
+    assert outcomes[-1] is None
+    after = reader.read_ports()
+    assert set(after) == set(before)
+    changed = {name for name in before if after[name] != before[name]}
+    assert changed == {safe_port}
+    assert after[safe_port].native_vlan == 301
+    after_config = cli(cisco)
+    assert "vlan 300" not in after_config
+    assert interface_lines(after_config, "FastEthernet0/2") == \
+        interface_lines(before_config, "FastEthernet0/2")

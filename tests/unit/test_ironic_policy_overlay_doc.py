@@ -35,3 +35,15 @@ def test_overlay_never_lets_lessees_touch_owner_or_bmc_rules() -> None:
                  "baremetal:node:get:driver_info",
                  "baremetal:node:update"):
         assert "lessee" not in rules[name], name
+
+
+def test_only_admins_change_ports() -> None:
+    """A port's local_link_connection names the switch port esi-leap
+    drives: no owner or lessee project may create, change or delete
+    ports (issue 14)."""
+    rules = yaml.safe_load(OVERLAY.read_text())
+    for name in ("baremetal:port:update", "baremetal:port:create",
+                 "baremetal:port:delete"):
+        assert name in rules, name
+        assert "project_id" not in rules[name], name
+        assert "owner" not in rules[name] and "lessee" not in rules[name]

@@ -25,6 +25,7 @@ from tests.conftest import ADMIN_PROJECT
 from tests.conftest import LESSEE
 from tests.conftest import OTHER
 from tests.conftest import OWNER
+from tests.switch_corpus import UNSAFE_PORTS
 from tests.unit.test_ironic_node import NODE
 from tests.unit.test_ironic_node import FakeIronic
 from tests.unit.test_ironic_node import HttpError
@@ -305,7 +306,7 @@ def test_admin_lists_every_ironic_port(api: helpers.ApiClient) -> None:
         "name": "52:54:00:00:00:01", "address": "52:54:00:00:00:01",
         "switch": "leaf1", "switch_port": "Ethernet1",
         "physical_network": "physnet2", "source": "ironic", "networks": [],
-        "pending_action": None}
+        "pending_action": None, "refused": None}
     shown = admin.get("/v1/ports/11111111-0000-4000-8000-000000000003")
     assert shown.status_code == 200, shown.text
     assert (shown.json["node_uuid"], shown.json["switch"],
@@ -380,3 +381,209 @@ def test_standalone_ports_work_while_ironic_is_down(
     response = owner.get("/v1/nodes/node-1/ports")
     assert response.status_code == 503
     assert "Ironic" in response.json["faultstring"]
+
+
+# -- switch values from local_link_connection (issue 14) ----------------------
+
+def _port_with(port_id: Any = "Ethernet1", switch_info: Any = "leaf1",
+               switch_id: Any = None) -> dict[str, Any]:
+    link = {k: v for k, v in (("port_id", port_id),
+                              ("switch_info", switch_info),
+                              ("switch_id", switch_id)) if v is not None}
+    return {"uuid": "p-1", "node_uuid": NODE, "address": "52:54:00:00:00:09",
+            "local_link_connection": link}
+
+
+@pytest.mark.parametrize("value", [pytest.param(v, id=n)
+                                   for n, v in UNSAFE_PORTS if v])
+def test_unsafe_port_id_gives_a_refused_port(
+        value: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING")
+    info = ironic_node.to_port_info(_port_with(value))
+    assert info.refused and "port_id" in info.refused
+    # Nothing of the link is kept: nothing of it can reach a switch.
+    assert (info.switch_info, info.switch_id, info.switch_port) == (
+        None, None, None)
+    logged = [r.getMessage() for r in caplog.records
+              if "is refused" in r.getMessage()]
+    assert len(logged) == 1
+    assert logged[0].isascii() and logged[0].isprintable()
+    if value:
+        assert value not in logged[0] or value.isascii() and \
+            value.isprintable()
+
+
+@pytest.mark.parametrize(("fields", "word"), [
+    ({"switch_info": "leaf1\ninterface Fa0/2"}, "switch_info"),
+    ({"switch_info": None, "switch_id": "aa:bb;reload"}, "switch_id"),
+    ({"port_id": ["Ethernet1"]}, "port_id"),
+])
+def test_unsafe_switch_info_or_id_gives_a_refused_port(
+        fields: dict[str, Any], word: str) -> None:
+    info = ironic_node.to_port_info(_port_with(**fields))
+    assert info.refused and word in info.refused
+    assert info.switch_port is None
+
+
+def test_refused_port_is_logged_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING")
+    for _ in range(3):
+        ironic_node.to_port_info({**_port_with("Fa0/1;x"), "uuid": "p-9"})
+    assert len([r for r in caplog.records
+                if "is refused" in r.getMessage()]) == 1
+
+
+def test_device_type_pattern_refuses_at_resolution(
+        ironic: FakeIronicWithPorts, backend: Any) -> None:
+    ironic.add_node(NODE, owner=OWNER)
+    switches.create({"name": "ovs1", "driver": "generic_switch",
+                     "device_type": "netmiko_ovs_linux"})
+    ironic.add_port("p-1", NODE, "52:54:00:00:00:01",
+                    local_link_connection=llc("ovs1", None, "Ethernet1/1"))
+    [port] = node_ports.node_ports(backend, NODE)
+    assert port.switch == "ovs1" and port.switch_port is None
+    assert port.refused and "netmiko_ovs_linux" in port.refused
+
+
+def _attach(api: helpers.ApiClient, node: str, port: str,
+            project: str = LESSEE) -> Any:
+    caller = api.as_(project)
+    if caller.get("/v1/networks/net-a").status_code == 404:
+        created = caller.post("/v1/networks", {
+            "name": "net-a", "physical_network": "physnet2"})
+        assert created.status_code == 201, created.text
+    return caller.post(f"/v1/nodes/{node}/ports/{port}/networks",
+                       {"network": "net-a"})
+
+
+def test_refused_port_is_shown_and_cannot_be_attached(
+        api: helpers.ApiClient, ironic: FakeIronicWithPorts) -> None:
+    helpers.override("node_cache_ttl", 0, group="ironic")
+    uuid = "11111111-0000-4000-8000-000000000001"
+    ironic.ports[uuid]["local_link_connection"] = llc(
+        "leaf1", None, "FastEthernet0/1\ninterface FastEthernet0/2")
+    admin = api.as_(ADMIN_PROJECT, "admin")
+    shown = admin.get(f"/v1/ports/{uuid}").json
+    assert "port_id" in shown["refused"] and shown["switch_port"] is None
+    lessee_view = api.as_(LESSEE).get(f"/v1/ports/{uuid}").json
+    assert "ask an administrator" in lessee_view["refused"]
+    response = _attach(api, "node-1", uuid)
+    assert response.status_code == 409, response.text
+    assert "refused" in response.json["faultstring"]
+    assert admin.get("/v1/network_actions").json["network_actions"] == []
+
+
+def test_second_binding_of_a_switch_port_is_refused(
+        api: helpers.ApiClient, ironic: FakeIronicWithPorts,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """node-2's owner points its port at node-1's switch port: neither
+    can be attached (no evidence tells them apart), the clash is logged
+    CRITICAL, and registering a port on it is 409."""
+    helpers.override("node_cache_ttl", 0, group="ironic")
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet1")
+    admin = api.as_(ADMIN_PROJECT, "admin")
+    listed = {p["uuid"][-1]: p for p in admin.get("/v1/ports").json["ports"]}
+    assert "bound to another node port" in listed["3"]["refused"]
+    assert "bound to another node port" in listed["1"]["refused"]
+    assert listed["2"]["refused"] is None
+    assert any(r.levelname == "CRITICAL" and "Ethernet1" in r.getMessage()
+               for r in caplog.records)
+    response = _attach(api, "node-1", "11111111-0000-4000-8000-000000000001")
+    assert response.status_code == 409
+    db_nodes.node_create({"uuid": "33333333-0000-4000-8000-000000000001",
+                          "name": "box-1", "owner_id": OWNER})
+    response = admin.post("/v1/ports", {"node": "box-1", "name": "eth0",
+                                        "switch": "leaf1",
+                                        "switch_port": "Ethernet1"})
+    assert response.status_code == 409
+    assert "already bound" in response.json["faultstring"]
+
+
+def test_the_port_that_was_attached_first_keeps_its_switch_port(
+        api: helpers.ApiClient, ironic: FakeIronicWithPorts) -> None:
+    helpers.override("node_cache_ttl", 0, group="ironic")
+    first = "11111111-0000-4000-8000-000000000001"
+    response = _attach(api, "node-1", first)
+    assert response.status_code == 202, response.text
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet1")
+    admin = api.as_(ADMIN_PROJECT, "admin")
+    listed = {p["uuid"][-1]: p for p in admin.get("/v1/ports").json["ports"]}
+    assert listed["1"]["refused"] is None
+    assert "bound to another" in listed["3"]["refused"]
+    response = _attach(api, "node-2",
+                       "11111111-0000-4000-8000-000000000003", OTHER)
+    assert response.status_code == 409, response.text
+    assert "refused" in response.json["faultstring"]
+
+
+def test_a_double_binding_is_a_critical_finding(
+        api: helpers.ApiClient, ironic: FakeIronicWithPorts) -> None:
+    from esi_leap.audit import runner
+    helpers.override("node_cache_ttl", 0, group="ironic")
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet1")
+    admin = api.as_(ADMIN_PROJECT, "admin")
+    started = admin.post("/v1/audits", {})
+    assert started.status_code == 202, started.text
+    assert runner.run_pending("test-manager") == started.json["uuid"]
+    found = admin.get("/v1/findings?kind=double_binding").json["findings"]
+    assert len(found) == 1, found
+    [finding] = found
+    assert finding["severity"] == "critical"
+    assert (finding["switch"], finding["switch_port"]) == ("leaf1",
+                                                           "Ethernet1")
+    assert "11111111-0000-4000-8000-000000000001" in finding["message"]
+    assert "11111111-0000-4000-8000-000000000003" in finding["message"]
+    plan = admin.get(f"/v1/audits/{started.json['uuid']}/remediation")
+    assert plan.status_code == 200, plan.text
+    assert all(c["switch_port"] != "Ethernet1" for c in plan.json["changes"])
+    assert any(s["switch_port"] == "Ethernet1" and "several node ports"
+               in s["reason"] for s in plan.json["skipped"])
+    # Fixed in Ironic: the next audit resolves it.
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet3")
+    again = admin.post("/v1/audits", {})
+    assert runner.run_pending("test-manager") == again.json["uuid"]
+    assert admin.get("/v1/findings?kind=double_binding&status=open").json[
+        "findings"] == []
+
+
+def test_release_leaves_a_refused_switch_port_alone(
+        api: helpers.ApiClient, ironic: FakeIronicWithPorts,
+        backend: Any) -> None:
+    """Quarantine (node release) takes only the ports esi-leap may
+    drive: node-2's port naming node-1's switch port is left out; with
+    Ironic down the check falls back to the ports it can read."""
+    helpers.override("node_cache_ttl", 0, group="ironic")
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet1")
+    [other] = node_ports.node_ports(backend, OTHER_NODE)
+    assert other.switch_port == "Ethernet1" and other.refused is None
+    assert node_ports.usable([other]) == []
+    with pytest.raises(exception.Conflict, match="bound to another"):
+        node_ports.check_usable(other)
+    ironic.fail_next(503, "conductor gone")
+    assert node_ports.usable([other]) == [other]
+
+
+def test_a_registered_port_keeps_its_switch_port(
+        api: helpers.ApiClient, ironic: FakeIronicWithPorts) -> None:
+    """Without attachments on either, a port registered through esi-leap
+    holds the switch port an Ironic port also names."""
+    helpers.override("node_cache_ttl", 0, group="ironic")
+    db_nodes.node_create({"uuid": "33333333-0000-4000-8000-000000000001",
+                          "name": "box-1", "owner_id": OWNER})
+    admin = api.as_(ADMIN_PROJECT, "admin")
+    registered = admin.post("/v1/ports", {"node": "box-1", "name": "eth0",
+                                          "switch": "leaf1",
+                                          "switch_port": "Ethernet7"})
+    assert registered.status_code == 201, registered.text
+    ironic.ports["11111111-0000-4000-8000-000000000003"][
+        "local_link_connection"] = llc("leaf1", None, "Ethernet7")
+    listed = {p["uuid"]: p for p in admin.get("/v1/ports").json["ports"]}
+    assert listed[registered.json["uuid"]]["refused"] is None
+    assert "bound to another" in listed[
+        "11111111-0000-4000-8000-000000000003"]["refused"]

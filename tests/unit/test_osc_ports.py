@@ -92,6 +92,7 @@ def test_list_long_and_table(api: FakeApi) -> None:
     assert [r["UUID"] for r in rows] == [PORT["uuid"], TWIN["uuid"]]
     assert rows[0]["Source"] == "esi-leap"
     assert rows[0]["Pending Action"] is None
+    assert "Refused" in rows[0] and rows[0]["Refused"] is None
     table = run_command(ports.ListPort, [], api).stdout
     assert "blue (vlan 101, native)" in table
 

@@ -153,7 +153,8 @@ def test_plain_password_is_accepted_but_masked_in_the_arguments(
 
 
 @pytest.mark.parametrize("key", ["password", "enable_secret",
-                                 "ngs_PASSWORD"])
+                                 "ngs_PASSWORD", "passwd",
+                                 "key_passphrase"])
 def test_no_secrets_in_connection(api: FakeApi, key: str) -> None:
     error, _ = run_failing(switches.CreateSwitch,
                            ["sw1", "--connection", f"{key}=x"], api)
@@ -171,6 +172,8 @@ def test_a_leaking_server_is_not_echoed(api: FakeApi) -> None:
     leaky = copy.deepcopy(SWITCH)
     leaky["password"] = "leaked-pw"
     leaky["connection"]["ngs_secret_token"] = "leaked-token"
+    leaky["connection"]["passwd"] = "leaked-passwd"
+    leaky["connection"]["key_passphrase"] = "leaked-passphrase"
     api.add("GET", "/v1/switches/leaky", (200, leaky))
     api.add("GET", "/v1/switches", (200, {"switches": [leaky]}))
     for cmd, argv in ((switches.ShowSwitch, ["leaky"]),

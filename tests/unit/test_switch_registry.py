@@ -195,6 +195,16 @@ def test_create_defaults_and_normalises(registry: None) -> None:
     ({"physical_network": "physnet9"}, "physnet9"),
     ({"connection": {"password": "x"}}, "write-only"),
     ({"connection": {"enable_secret": "x"}}, "write-only"),
+    ({"connection": {"passwd": "x"}}, "write-only"),
+    ({"connection": {"key_passphrase": "x"}}, "write-only"),
+    ({"connection": {"SSH_Passphrase": "x"}}, "write-only"),
+    ({"connection": {"ngs_trunk_ports": "Ethernet9,Ethernet1\nreload"}},
+     "switch port"),
+    ({"driver": "generic_switch", "device_type": "netmiko_ovs_linux",
+      "connection": {"ngs_trunk_ports": "Ethernet1/1"}},
+     "netmiko_ovs_linux"),
+    ({"name": "spine1\ninterface Fa0/2"}, "switch name"),
+    ({"name": "-spine"}, "switch name"),
     ({"password": ""}, "password must be a string"),
     ({"secret": 42}, "secret must be a string"),
 ])
@@ -430,3 +440,27 @@ def test_api_switches_keep_the_audit_password_sealed(
     reader = switches.get_audit_config("spine1")
     assert (reader.connection["username"], dict(reader.secrets)) == (
         "auditor", {"password": "sealed-read-password"})
+
+
+def test_secret_options_of_a_section_are_secrets(tmp_path: Path,
+                                                 database: str) -> None:
+    """``passwd`` and ``key_passphrase`` in a section's ``options`` are
+    never shown with the connection; the driver gets them as secrets."""
+    load_config(tmp_path, "[switch:leaf9]\ndriver = fake\n"
+                          "options = passwd:pw-9,key_passphrase:kp-9,"
+                          "ngs_save_configuration:false\n")
+    shown = switches.get("leaf9")
+    assert dict(shown.connection) == {"ngs_save_configuration": "false"}
+    assert "pw-9" not in repr(shown) and "kp-9" not in repr(shown)
+    config = switches.get_config("leaf9")
+    assert dict(config.secrets) == {"passwd": "pw-9", "key_passphrase": "kp-9"}
+    assert "passwd" not in config.connection
+
+
+def test_secret_option_names() -> None:
+    from esi_leap.conf import networking as networking_conf
+    for name in ("password", "passwd", "key_passphrase", "secret",
+                 "audit_password", "enable_secret"):
+        assert networking_conf.is_secret_option(name), name
+    for name in ("ip", "username", "key_file", "ngs_trunk_ports"):
+        assert not networking_conf.is_secret_option(name), name

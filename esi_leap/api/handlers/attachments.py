@@ -65,10 +65,13 @@ def _switch_port(backend: NodeBackend, node: NodeInfo,
     """The node's port, which must be on a switch esi-leap drives.
 
     :raises PortNotFound:
-    :raises Conflict: when the port is on no known switch or physical
-        network, or its physical network has no quarantine VLAN.
+    :raises Conflict: when the port is refused (see
+        :func:`esi_leap.networking.ports.check_usable`), on no known
+        switch or physical network, or its physical network has no
+        quarantine VLAN.
     """
-    port = node_ports.find_port(backend, node.uuid, ident)
+    port = node_ports.check_usable(
+        node_ports.find_port(backend, node.uuid, ident))
     if not port.switch or not port.switch_port:
         raise exception.Conflict(
             reason=f"Port {port.uuid} of node {node.uuid} is not connected "

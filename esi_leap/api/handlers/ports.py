@@ -30,12 +30,17 @@ from esi_leap.db import models
 from esi_leap.db import ports as db_ports
 from esi_leap.drivers.resource_types.base import NodeBackend
 from esi_leap.drivers.resource_types.base import NodeInfo
+from esi_leap.drivers.switches import values as switch_values
 from esi_leap.networking import ports as node_ports
 from esi_leap.networking import switches
 from esi_leap.policies import node as node_policy
 from esi_leap.policies import port as port_policy
 
 LOG = logging.getLogger(__name__)
+
+#: Why a port is refused, as callers who may not see the switch read it.
+REFUSED = ("esi-leap will not change this port's switch port (its switch "
+           "connection is refused); ask an administrator")
 
 LIST_PARAMS = frozenset({"node"}) | r.PAGING_PARAMS
 
@@ -82,6 +87,8 @@ def port_view(port: node_ports.NodePort, shows_switch: bool,
         "physical_network": port.physical_network, "source": port.source,
         "networks": [network_views.attachment_view(a) for a in attachments],
         "pending_action": action.uuid if action is not None else None,
+        "refused": (port.refused if shows_switch else REFUSED)
+        if port.refused else None,
     }
 
 
@@ -168,6 +175,37 @@ def show_port(req: webob.Request) -> webob.Response:
     return r.respond(ports_view(ctx, [port])[0])
 
 
+def _checked_switch_port(switch: switches.Switch, value: str) -> str:
+    """``value``, if it may name a port of ``switch`` and no node port of
+    any backend is bound to that switch port yet.
+
+    :raises InvalidInput: for a value outside the allowlist.
+    :raises Conflict: when another node port is bound to it.
+    """
+    try:
+        switch_values.check_port(value, switch.device_type)
+    except switch_values.UnsafeValue as exc:
+        raise exception.InvalidInput(reason=f"{exc}.") from None
+    try:
+        other = node_ports.claimant(switch.name, value)
+    except exception.PeerUnavailable as exc:
+        # Registered ports are unique in the database; a clash with a
+        # port of the backend that did not answer is refused at attach
+        # time and reported by the auditor.
+        LOG.warning("Registering port %(port)s of switch %(switch)s without "
+                    "checking the ports of a backend that did not answer: "
+                    "%(error)s", {"port": value, "switch": switch.name,
+                                  "error": exc.message})
+        other = None
+    if other is not None:
+        raise exception.Conflict(
+            reason=f"port {value} of switch {switch.name} is already bound "
+                   f"to port {other.uuid} of node {other.node_uuid} "
+                   f"({other.source}); a switch port is bound to one node "
+                   "port only.")
+    return value
+
+
 def create_port(req: webob.Request) -> webob.Response:
     """POST /v1/ports: register a port of a node that is not in Ironic."""
     ctx = r.context_of(req)
@@ -187,10 +225,11 @@ def create_port(req: webob.Request) -> webob.Response:
             reason=f"switch {body['switch']} is not registered: GET "
                    "/v1/switches lists the switches, POST /v1/switches "
                    "registers one.") from None
+    switch_port = _checked_switch_port(switch, body["switch_port"])
     values = {
         "uuid": uuidutils.generate_uuid(), "node_uuid": node.uuid,
         "name": body["name"], "switch": switch.name,
-        "switch_port": body["switch_port"],
+        "switch_port": switch_port,
         "address": (switches.normalise_mac(body["address"], "address")
                     if body.get("address") else None),
         "physical_network": body.get("physical_network"),

@@ -20,6 +20,7 @@ from esi_leap.api.schemas import switches as schemas
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import timeutils
+from esi_leap.conf.networking import is_secret_option
 from esi_leap.db import pagination
 from esi_leap.networking import switches
 from esi_leap.policies import switch as switch_policy
@@ -64,13 +65,20 @@ def _sortable(value: Any) -> tuple[Any, ...]:
     return (value is not None, "" if value is None else value)
 
 
+#: What a secret connection option stored earlier is shown as.
+SECRET_MASK = "******"
+
+
 def switch_view(switch: switches.Switch) -> dict[str, Any]:
     """A switch as the API shows it: never a password or secret."""
     return {
         "uuid": switch.uuid, "name": switch.name, "driver": switch.driver,
         "device_type": switch.device_type, "switch_id": switch.switch_id,
         "physical_network": switch.physical_network,
-        "connection": dict(switch.connection),
+        # Secret options are refused on input; one stored before that
+        # rule is masked.
+        "connection": {k: (SECRET_MASK if is_secret_option(k) else v)
+                       for k, v in switch.connection.items()},
         "has_password": switch.has_password,
         "has_secret": switch.has_secret,
         "has_audit_password": switch.has_audit_password,

@@ -232,6 +232,8 @@ PORT: Schema = fixed({
     "physical_network": STRING_OR_NULL, "source": STRING,
     "networks": {"type": "array", "items": ATTACHMENT},
     "pending_action": UUID_OR_NULL,
+    # Why esi-leap will not drive the port's switch port (null: usable).
+    "refused": STRING_OR_NULL,
 })
 
 # -- audits -------------------------------------------------------------------

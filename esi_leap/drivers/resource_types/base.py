@@ -51,6 +51,10 @@ class PortInfo:
     physical_network: str | None
     #: ``ironic`` or ``esi-leap`` (registered through ``/v1/ports``).
     source: str = "esi-leap"
+    #: Why the port may not be used (its ``local_link_connection`` holds
+    #: a value outside the switch value allowlist, which is then left
+    #: out); None for a usable port.
+    refused: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,6 +28,7 @@ from esi_leap.drivers.resource_types.base import NodeBackend
 from esi_leap.drivers.resource_types.base import NodeInfo
 from esi_leap.drivers.resource_types.base import PortInfo
 from esi_leap.drivers.resource_types.base import ReleaseStep
+from esi_leap.drivers.switches import values as switch_values
 
 LOG = logging.getLogger(__name__)
 
@@ -215,15 +216,56 @@ def to_port_info(port: dict[str, Any]) -> PortInfo:
     then the MAC address.
     """
     link = port.get("local_link_connection") or {}
+    if not isinstance(link, dict):
+        link = {"port_id": link}
     address = port.get("address")
+    refused = _refusal(port["uuid"], link)
     return PortInfo(
         uuid=port["uuid"], node_uuid=port.get("node_uuid") or "",
         name=port.get("name") or address, address=address,
-        switch_info=link.get("switch_info") or None,
-        switch_id=link.get("switch_id") or None,
-        switch_port=link.get("port_id") or None,
+        switch_info=None if refused else link.get("switch_info") or None,
+        switch_id=None if refused else link.get("switch_id") or None,
+        switch_port=None if refused else link.get("port_id") or None,
         physical_network=port.get("physical_network") or None,
-        source="ironic")
+        source="ironic", refused=refused)
+
+
+#: How each ``local_link_connection`` field esi-leap uses is checked.
+_LINK_CHECKS = (("port_id", switch_values.check_port),
+                ("switch_info", switch_values.check_switch_name),
+                ("switch_id", switch_values.check_switch_id))
+_refused_lock = threading.Lock()
+_refused_logged: set[tuple[str, str]] = set()
+
+
+def _refusal(uuid: str, link: dict[str, Any]) -> str | None:
+    """Why a port's ``local_link_connection`` cannot be used (a value
+    outside the switch value allowlist), logged once; None when it can.
+    A refused port keeps none of its link: nothing of it reaches a
+    switch."""
+    for field, check in _LINK_CHECKS:
+        value = link.get(field)
+        if value in (None, ""):
+            continue
+        try:
+            check(value)
+        except switch_values.UnsafeValue as exc:
+            reason = f"local_link_connection {field}: {exc}"
+            _log_refused(uuid, reason)
+            return reason
+    return None
+
+
+def _log_refused(uuid: str, reason: str) -> None:
+    with _refused_lock:
+        if (uuid, reason) in _refused_logged:
+            return
+        if len(_refused_logged) > 10000:
+            _refused_logged.clear()
+        _refused_logged.add((uuid, reason))
+    LOG.warning("Ironic port %(uuid)s is refused: %(reason)s; esi-leap "
+                "will not drive its switch port until it is fixed.",
+                {"uuid": switch_values.shown(uuid), "reason": reason})
 
 
 class _PortCache:

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from esi_leap.drivers.switches import base
+from esi_leap.drivers.switches import values
 
 _lock = threading.Lock()
 #: switch name -> port -> {"mode", "native_vlan", "tagged_vlans"}
@@ -91,6 +92,7 @@ class FakeSession(base.SwitchSession):
         self._driver = driver
 
     def apply(self, change: base.PortChange) -> None:
+        values.check_change(change)
         options = self._driver.config.connection
         known = options.get("ports")
         if known and change.port not in known.split(","):

@@ -64,6 +64,7 @@ from typing import Any
 from typing import ClassVar
 
 from esi_leap.drivers.switches import readback
+from esi_leap.drivers.switches import values as switch_values
 from esi_leap.drivers.switches.base import ObservedPort
 from esi_leap.drivers.switches.base import PortChange
 from esi_leap.drivers.switches.base import PortState
@@ -197,7 +198,19 @@ def vlan_name(device: Any, vlan: int, network_id: str | None) -> str:
         network_id=vlan_uuid(vlan, network_id).hex, segmentation_id=vlan))
 
 
-def _format(templates: Sequence[str] | None, **values: Any) -> list[str]:
+def _format(device_type: str | None, templates: Sequence[str] | None,
+            **values: Any) -> list[str]:
+    """The template lines with ``values`` put in, each value checked
+    against its allowlist first (:mod:`~esi_leap.drivers.switches.values`;
+    ports with ``device_type``'s pattern).
+
+    :raises SwitchError: for a value outside its allowlist.
+    """
+    try:
+        switch_values.check_command_values(values, device_type)
+    except switch_values.UnsafeValue as exc:
+        raise SwitchError(f"refused before sending anything: {exc}") \
+            from None
     return [line.format(**values) for line in templates or ()]
 
 
@@ -232,7 +245,8 @@ def _check_capable(device: Any, device_type: str, target: PortState) -> None:
                           f"for it)")
 
 
-def _ensure_vlans(device: Any, change: PortChange) -> list[list[str]]:
+def _ensure_vlans(device: Any, device_type: str,
+                  change: PortChange) -> list[list[str]]:
     """Create the target's VLANs where the device has ``ADD_NETWORK``
     (and add them to the switch's ``ngs_trunk_ports``, as NGS does)."""
     if not _bool(device.ngs_config.get("ngs_manage_vlans", True)):
@@ -243,22 +257,24 @@ def _ensure_vlans(device: Any, change: PortChange) -> list[list[str]]:
     for vlan in [target.native_vlan, *sorted(target.tagged_vlans)]:
         network_id = change.network_ids.get(vlan)
         groups.append(_format(
-            device.ADD_NETWORK, segmentation_id=vlan,
+            device_type, device.ADD_NETWORK, segmentation_id=vlan,
             network_id=vlan_uuid(vlan, network_id).hex,
             network_name=vlan_name(device, vlan, network_id)))
-        groups += [_format(device.ADD_NETWORK_TO_TRUNK, port=uplink,
+        groups += [_format(device_type, device.ADD_NETWORK_TO_TRUNK,
+                           port=uplink,
                            segmentation_id=vlan) for uplink in uplinks]
     return groups
 
 
-def _empty_allowed_list(device: Any, port: str) -> list[str]:
+def _empty_allowed_list(device: Any, device_type: str,
+                        port: str) -> list[str]:
     """The device's commands that empty a port's trunk allowed list (its
     ``DELETE_PORT`` template's ``... allowed vlan none`` line), or none."""
     lines = [line for line in device.DELETE_PORT or ()
              if line.strip().endswith("allowed vlan none")]
     if not lines:
         return []
-    return _format(("interface {port}", *lines), port=port)
+    return _format(device_type, ("interface {port}", *lines), port=port)
 
 
 def build_command_groups(device: Any, device_type: str,
@@ -276,6 +292,8 @@ def build_command_groups(device: Any, device_type: str,
         outside the switch's ``ngs_allowed_vlans``/``ngs_allowed_ports``.
     """
     target, port = change.target, change.port
+    switch_values.check_change(change, device_type,
+                               device.get_trunk_ports() or ())
     _check_capable(device, device_type, target)
     for vlan in (target.native_vlan, *target.tagged_vlans):
         if not device.is_allowed(port, vlan):
@@ -287,23 +305,24 @@ def build_command_groups(device: Any, device_type: str,
     remove_last = sorted(stale & {old_native})
 
     def removals(vlans: list[int]) -> list[list[str]]:
-        return [_format(device.REMOVE_NETWORK_FROM_TRUNK, port=port,
+        return [_format(device_type, device.REMOVE_NETWORK_FROM_TRUNK,
+                        port=port,
                         segmentation_id=vlan) for vlan in vlans]
 
-    create = _ensure_vlans(device, change)
+    create = _ensure_vlans(device, device_type, change)
     if not target.is_trunk:
-        plug = _format(device.PLUG_PORT_TO_NETWORK, port=port,
+        plug = _format(device_type, device.PLUG_PORT_TO_NETWORK, port=port,
                        segmentation_id=target.native_vlan)
         return [*removals(remove_first), *create, plug,
                 *removals(remove_last)]
-    native = _format(device.SET_NATIVE_VLAN, port=port,
+    native = _format(device_type, device.SET_NATIVE_VLAN, port=port,
                      segmentation_id=target.native_vlan)
     if change.current is None or not change.current.is_trunk:
         # A port becoming a trunk may allow every VLAN already (the
         # default on Cisco and Arista), which "allowed vlan add" does not
         # narrow: empty the list first where the device can.
-        native = _empty_allowed_list(device, port) + native
-    tagged = [_format(device.ADD_NETWORK_TO_TRUNK, port=port,
+        native = _empty_allowed_list(device, device_type, port) + native
+    tagged = [_format(device_type, device.ADD_NETWORK_TO_TRUNK, port=port,
                       segmentation_id=vlan)
               for vlan in sorted(target.tagged_vlans - {target.native_vlan})]
     return [*create, native, *tagged, *removals(remove_first + remove_last)]

@@ -35,7 +35,8 @@ AUDIT_FINAL = ("done", "error")
 TRIGGERS = ("api", "periodic")
 SEVERITIES = ("critical", "major", "minor", "info")
 KINDS = ("match", "missing_vlan", "extra_vlan", "wrong_mode",
-         "wrong_native", "not_quarantined", "unmanaged_port", "unreadable")
+         "wrong_native", "not_quarantined", "unmanaged_port", "unreadable",
+         "double_binding")
 FINDING_STATUSES = ("open", "resolved")
 ACTION_FINAL = ("done", "error")
 VERIFICATION_OBSERVED = ("carried", "missing", "unknown")

@@ -25,7 +25,7 @@ Formatters = Mapping[str, type[cliff_columns.FormattableColumn[Any]]]
 NO_FORMATTERS: Formatters = types.MappingProxyType({})
 
 #: Words that mark a value the CLI never prints.
-SECRET_WORDS = ("password", "secret")
+SECRET_WORDS = ("password", "passwd", "secret", "passphrase")
 MASK = "******"
 
 

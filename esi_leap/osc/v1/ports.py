@@ -20,7 +20,7 @@ PORT_COLUMNS: list[common.Column] = [
 ]
 PORT_LONG_COLUMNS: list[common.Column] = PORT_COLUMNS + [
     ("Physical Network", "physical_network"), ("Source", "source"),
-    ("Pending Action", "pending_action"),
+    ("Pending Action", "pending_action"), ("Refused", "refused"),
 ]
 PORT_FORMATTERS: common.Formatters = {"networks": common.NetworksColumn}
 
