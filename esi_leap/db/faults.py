@@ -30,10 +30,12 @@ _SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o")
 def _causes(exc: BaseException) -> list[BaseException]:
     """``exc``, what oslo.db wrapped in it and its chained causes."""
     seen: list[BaseException] = []
-    todo: list[BaseException | None] = [exc]
+    todo: list[object] = [exc]
     while todo:
         item = todo.pop()
-        if item is None or any(item is s for s in seen) or len(seen) > 10:
+        # oslo.db keeps whatever it was given as inner_exception (a str too).
+        if not isinstance(item, BaseException) \
+                or any(item is s for s in seen) or len(seen) > 10:
             continue
         seen.append(item)
         todo += [getattr(item, "inner_exception", None), item.__cause__,

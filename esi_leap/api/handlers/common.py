@@ -30,13 +30,22 @@ def backend_for(resource_type: str | None) -> tuple[str, NodeBackend]:
 
     :raises ResourceTypeUnknown:
     """
+    rtype = checked_resource_type(resource_type)
+    return rtype, resource_types.get_backend(rtype)
+
+
+def checked_resource_type(resource_type: str | None) -> str:
+    """``resource_type`` (default from config), if it is a well-formed name
+    (also for query parameters, which no schema checks).
+
+    :raises InvalidInput:
+    """
     rtype = resource_type or CONF.api.default_resource_type
     if not re.fullmatch(schemas.RESOURCE_TYPE_CHARS, rtype):
-        # Also for query parameters, which no schema checks.
         raise exception.InvalidInput(
             reason="resource_type must be a resource type name "
                    "(lower-case letters, digits and _, at most 64).")
-    return rtype, resource_types.get_backend(rtype)
+    return rtype
 
 
 def require_enabled(resource_type: str, what: str) -> None:
@@ -60,7 +69,7 @@ def resolve_node(resource_type: str | None,
     ``ident`` may be a node name; an unknown node is kept as given, so the
     filter matches nothing (as in ESI-Leap).
     """
-    rtype = resource_type or CONF.api.default_resource_type
+    rtype = checked_resource_type(resource_type)
     if not resource_types.is_enabled(rtype) \
             and rtype in resource_types.known_types():
         return rtype, ident  # a disabled type's offers stay listable
