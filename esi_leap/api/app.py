@@ -2,7 +2,9 @@
 
 The list below is ordered from the outside in. Request ids come first so
 that every log line and error carries one; proxy headers are applied before
-anything builds URLs; CORS answers pre-flight requests before auth;
+anything builds URLs; CORS answers pre-flight requests before auth; a path
+or query that is not UTF-8 or holds a control character is refused before
+anything decodes it;
 ``/healthcheck`` (oslo.middleware's health check, an application of its
 own) needs no credentials.
 """
@@ -20,6 +22,7 @@ from oslo_middleware import request_id
 from esi_leap import dashboard
 from esi_leap.api import auth
 from esi_leap.api import router
+from esi_leap.api import strict_input
 
 WSGIApp = Callable[..., Any]
 
@@ -45,6 +48,7 @@ def build_app(conf: cfg.ConfigOpts) -> WSGIApp:
     app = _PathSplit(HEALTHCHECK_PATH, healthcheck.Healthcheck(None, conf),
                      app)
     app = dashboard.mount(app)
+    app = strict_input.StrictInput(app)
     app = cors.CORS(app, conf)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
     app = request_id.RequestId(app)

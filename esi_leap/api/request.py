@@ -39,6 +39,9 @@ def json_body(req: webob.Request, schema: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise exception.InvalidInput(
             reason="the request body is not valid JSON.") from None
+    except RecursionError:
+        raise exception.InvalidInput(reason=_TOO_DEEP) from None
+    check_json_value(body)
     if body is None:
         body = {}
     error = jsonschema.exceptions.best_match(
@@ -48,6 +51,48 @@ def json_body(req: webob.Request, schema: dict[str, Any]) -> dict[str, Any]:
         reason = f"{where}: {error.message}" if where else error.message
         raise exception.InvalidInput(reason=reason)
     return dict(body)
+
+
+#: How deeply arrays and objects may nest in a request body.
+MAX_JSON_DEPTH = 32
+_TOO_DEEP = (f"the request body nests arrays and objects more than "
+             f"{MAX_JSON_DEPTH} deep.")
+
+
+def _check_string(value: str) -> None:
+    if "\x00" in value:
+        raise exception.InvalidInput(
+            reason="the request body holds a NUL character (\\u0000).")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise exception.InvalidInput(
+            reason="the request body holds a lone UTF-16 surrogate "
+                   "(\\ud800-\\udfff), which is not a character.") from None
+
+
+def check_json_value(value: Any) -> None:
+    """Refuse a parsed JSON value nested deeper than
+    :data:`MAX_JSON_DEPTH`, or with a string (or key) that holds NUL or a
+    lone surrogate: no field means them, and no database stores them.
+
+    :raises InvalidInput: with the reason.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            _check_string(item)
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise exception.InvalidInput(reason=_TOO_DEEP)
+        if isinstance(item, dict):
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        else:
+            stack.extend((child, depth + 1) for child in item)
 
 
 _validators: dict[int, tuple[dict[str, Any], Any]] = {}
