@@ -140,3 +140,28 @@ def test_json_as_deep_as_allowed_is_read(client: helpers.ApiClient,
     assert res.status_int == 200, res.text
     assert res.json["properties"] == properties
     assert json.dumps(properties) in json.dumps(res.json)
+
+
+@pytest.mark.parametrize("field,body", [
+    ("name", {"resource_uuid": "node-1", "name": "offer\ninjected"}),
+    ("resource_uuid", {"resource_uuid": "node-1\r\n"}),
+    ("lessee_id", {"resource_uuid": "node-1", "lessee_id": "p\tq"}),
+    ("name", {"resource_uuid": "node-1", "name": "x\x85y"}),
+])
+def test_a_name_or_id_with_a_control_character_is_a_400(
+        client: helpers.ApiClient, node: str, field: str,
+        body: dict[str, Any]) -> None:
+    before = snapshot(client)
+    res = client.as_(OWNER).post("/v1/offers", body)
+    assert_client_fault(res, field)
+    assert snapshot(client) == before
+
+
+def test_a_network_name_with_a_control_character_is_a_400(
+        client: helpers.ApiClient) -> None:
+    helpers.override("vlan_ranges", ["physnet1:100:199"], group="networking")
+    helpers.override("quarantine_vlans", ["physnet1:999"], group="networking")
+    owner = client.as_(OWNER)
+    assert_client_fault(owner.post("/v1/networks", {"name": "blue\n"}),
+                        "name")
+    assert owner.post("/v1/networks", {"name": "blue"}).status_int == 201

@@ -24,11 +24,13 @@ RBAC matrix (``rbac_matrix.yaml``) gives a 2xx/3xx for some scenario, and
 the admin everything.
 
 Hypothesis runs derandomized (fixed seed) with no deadline and no example
-database, so a run is repeatable and bounded: about a minute on two cores.
-Select it with ``-m fuzz``.
+database, so a run is repeatable and bounded (about 40 s of CPU, 1-2
+minutes on a busy two-core machine). Select it with ``-m fuzz``; set
+``ESI_LEAP_FUZZ_EXAMPLES`` (default 8) for a longer run by hand.
 """
 
 import datetime
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,8 +58,9 @@ schemathesis = pytest.importorskip("schemathesis") if not helpers.IN_CI \
 pytestmark = pytest.mark.fuzz
 
 DOCUMENT_PATH = "/v1/openapi.json"
-#: Generated requests per (persona, operation) and mode.
-EXAMPLES = 8
+#: Generated requests per (persona, operation) and mode
+#: (``ESI_LEAP_FUZZ_EXAMPLES`` for a longer run by hand).
+EXAMPLES = int(os.environ.get("ESI_LEAP_FUZZ_EXAMPLES", "8"))
 MATRIX_FILE = Path(__file__).with_name("rbac_matrix.yaml")
 #: Fuzzed persona -> (project, roles, its column in the RBAC matrix).
 PERSONAS: dict[str, tuple[str, str, str]] = {
