@@ -143,6 +143,32 @@ def bool_param(params: dict[str, str], name: str) -> bool:
     return value in ("true", "1")
 
 
+#: The largest integer a database column holds (signed 64 bits).
+MAX_DB_INTEGER = 2 ** 63 - 1
+#: The smallest.
+MIN_DB_INTEGER = -(2 ** 63)
+
+
+def int_param(params: dict[str, str], name: str,
+              minimum: int = 0) -> int | None:
+    """An integer query parameter, or None when absent.
+
+    :raises InvalidInput: for anything but an integer from ``minimum`` to
+        :data:`MAX_DB_INTEGER` (a larger one overflows the database).
+    """
+    if name not in params:
+        return None
+    try:
+        value = int(params[name])
+    except ValueError:
+        value = None
+    if value is None or not minimum <= value <= MAX_DB_INTEGER:
+        raise exception.InvalidInput(
+            reason=f"{name} must be an integer from {minimum} to "
+                   f"{MAX_DB_INTEGER}.")
+    return value
+
+
 def time_param(params: dict[str, str],
                name: str) -> datetime.datetime | None:
     """A time query parameter as aware UTC, or None when absent."""

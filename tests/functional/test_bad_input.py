@@ -165,3 +165,17 @@ def test_a_network_name_with_a_control_character_is_a_400(
     assert_client_fault(owner.post("/v1/networks", {"name": "blue\n"}),
                         "name")
     assert owner.post("/v1/networks", {"name": "blue"}).status_int == 201
+
+
+@pytest.mark.parametrize("value", ["9" * 40, "-" + "9" * 40, "x", "1.5"])
+def test_an_event_id_out_of_range_is_a_400(client: helpers.ApiClient,
+                                           value: str) -> None:
+    """Found by the fuzzer: a 40-digit id overflowed SQLite (500)."""
+    res = client.as_(OWNER).get(f"/v1/events?last_event_id={value}")
+    assert_client_fault(res, "last_event_id")
+
+
+def test_an_event_id_in_range_is_read(client: helpers.ApiClient) -> None:
+    for value in ("0", "-1", str(2 ** 63 - 1)):
+        res = client.as_(OWNER).get(f"/v1/events?last_event_id={value}")
+        assert res.status_int == 200, res.text
