@@ -15,6 +15,7 @@ import webob
 
 from tests import helpers
 from tests.conftest import ADMIN_PROJECT
+from tests.conftest import LESSEE
 from tests.conftest import OWNER
 
 BAD_PATHS = [
@@ -220,3 +221,21 @@ def test_a_4_byte_character_is_an_ordinary_character(
     res = admin.patch(f"/v1/nodes/{node}", {"name": "node-\U0001f600"})
     assert res.status_int == 200, res.text
     assert admin.get("/v1/nodes/node-%F0%9F%98%80").json["uuid"] == node
+
+
+def test_a_start_too_late_for_the_default_end_is_a_400(
+        client: helpers.ApiClient, node: str) -> None:
+    """Found by the fuzzer: start + default_lease_time overflowed (500)."""
+    owner = client.as_(OWNER)
+    late = "9999-12-31T23:59:59.999999"
+    res = owner.post("/v1/leases", {"resource_uuid": node,
+                                    "project_id": LESSEE,
+                                    "start_time": late})
+    assert_client_fault(res, "too late")
+    offer = owner.post("/v1/offers", {"resource_uuid": node,
+                                      "start_time": "9999-12-01T00:00:00"})
+    assert offer.status_int == 201, offer.text
+    res = client.as_(LESSEE).post(
+        f"/v1/offers/{offer.json['uuid']}/claim",
+        {"start_time": "9999-12-31T00:00:00"})
+    assert res.status_int < 500, res.text
