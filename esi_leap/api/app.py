@@ -6,10 +6,12 @@ before anything reads them (:mod:`esi_leap.api.limits`); 401s lose their
 basic challenge unless basic credentials were sent; proxy headers are
 applied, then ``[api] public_endpoint`` or a checked ``Host``
 (:mod:`esi_leap.api.host`), before anything builds URLs; CORS answers
-pre-flight requests before auth; forgeable cross-site requests are refused
-(:mod:`esi_leap.api.csrf`); ``/healthcheck`` (oslo.middleware's health
-check, an application of its own, with esi-leap's database and notification
-backends) needs no credentials.
+pre-flight requests before auth; a path or query that is not UTF-8 or holds
+a control character is refused before anything decodes it
+(:mod:`esi_leap.api.strict_input`); forgeable cross-site requests are
+refused (:mod:`esi_leap.api.csrf`); ``/healthcheck`` (oslo.middleware's
+health check, an application of its own, with esi-leap's database and
+notification backends) needs no credentials.
 """
 
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from esi_leap.api import healthcheck
 from esi_leap.api import host
 from esi_leap.api import limits
 from esi_leap.api import router
+from esi_leap.api import strict_input
 
 WSGIApp = Callable[..., Any]
 
@@ -54,6 +57,7 @@ def build_app(conf: cfg.ConfigOpts) -> WSGIApp:
                      app)
     app = dashboard.mount(app)
     app = csrf.CrossSiteGuard(app, conf)
+    app = strict_input.StrictInput(app)
     app = cors.CORS(app, conf)
     app = host.PublicEndpoint(app, conf)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)

@@ -228,7 +228,8 @@ PARAM_SCHEMAS: Mapping[str, Schema] = {
         "An admin ends the lease whatever its status.")},
     "view": {"enum": ["all"], "description": "Every project's leases "
                                              "(admins)."},
-    "last_event_id": {"type": "integer"},
+    "last_event_id": {"type": "integer", "minimum": r.MIN_DB_INTEGER,
+                      "maximum": r.MAX_DB_INTEGER},
     "start_time": _TIME_PARAM, "end_time": _TIME_PARAM,
     "available_start_time": _TIME_PARAM, "available_end_time": _TIME_PARAM,
     "last_event_time": _TIME_PARAM,

@@ -40,6 +40,9 @@ def json_body(req: webob.Request, schema: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise exception.InvalidInput(
             reason="the request body is not valid JSON.") from None
+    except RecursionError:
+        raise exception.InvalidInput(reason=_TOO_DEEP) from None
+    check_json_value(body)
     if body is None:
         body = {}
     error = jsonschema.exceptions.best_match(
@@ -50,6 +53,48 @@ def json_body(req: webob.Request, schema: dict[str, Any]) -> dict[str, Any]:
         raise exception.InvalidInput(reason=reason)
     limits.check_free_form(body, CONF.api)
     return dict(body)
+
+
+#: How deeply arrays and objects may nest in a request body.
+MAX_JSON_DEPTH = 32
+_TOO_DEEP = (f"the request body nests arrays and objects more than "
+             f"{MAX_JSON_DEPTH} deep.")
+
+
+def _check_string(value: str) -> None:
+    if "\x00" in value:
+        raise exception.InvalidInput(
+            reason="the request body holds a NUL character (\\u0000).")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise exception.InvalidInput(
+            reason="the request body holds a lone UTF-16 surrogate "
+                   "(\\ud800-\\udfff), which is not a character.") from None
+
+
+def check_json_value(value: Any) -> None:
+    """Refuse a parsed JSON value nested deeper than
+    :data:`MAX_JSON_DEPTH`, or with a string (or key) that holds NUL or a
+    lone surrogate: no field means them, and no database stores them.
+
+    :raises InvalidInput: with the reason.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            _check_string(item)
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise exception.InvalidInput(reason=_TOO_DEEP)
+        if isinstance(item, dict):
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        else:
+            stack.extend((child, depth + 1) for child in item)
 
 
 _validators: dict[int, tuple[dict[str, Any], Any]] = {}
@@ -98,6 +143,32 @@ def bool_param(params: dict[str, str], name: str) -> bool:
         raise exception.InvalidInput(
             reason=f"{name} must be true or false, not {params[name]!r}.")
     return value in ("true", "1")
+
+
+#: The largest integer a database column holds (signed 64 bits).
+MAX_DB_INTEGER = 2 ** 63 - 1
+#: The smallest.
+MIN_DB_INTEGER = -(2 ** 63)
+
+
+def int_param(params: dict[str, str], name: str,
+              minimum: int = 0) -> int | None:
+    """An integer query parameter, or None when absent.
+
+    :raises InvalidInput: for anything but an integer from ``minimum`` to
+        :data:`MAX_DB_INTEGER` (a larger one overflows the database).
+    """
+    if name not in params:
+        return None
+    try:
+        value = int(params[name])
+    except ValueError:
+        value = None
+    if value is None or not minimum <= value <= MAX_DB_INTEGER:
+        raise exception.InvalidInput(
+            reason=f"{name} must be an integer from {minimum} to "
+                   f"{MAX_DB_INTEGER}.")
+    return value
 
 
 def time_param(params: dict[str, str],

@@ -73,8 +73,13 @@ ROUTES: Mapping[str, Mapping[str, Handler]] = {
 
 
 def _compile(template: str) -> re.Pattern[str]:
-    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
-    return re.compile("^" + pattern + "/?$")
+    parts = re.split(r"\{(\w+)\}", template)
+    # Odd parts are parameter names, even parts literal text.
+    pattern = "".join(f"(?P<{part}>[^/]+)" if i % 2 else re.escape(part)
+                      for i, part in enumerate(parts))
+    # Matched with fullmatch: "$" would also match before a trailing
+    # newline, serving "/v1/nodes/\n" as the node list.
+    return re.compile(pattern + "/?")
 
 
 _COMPILED = [(_compile(t), methods) for t, methods in ROUTES.items()]
@@ -93,7 +98,7 @@ class Router:
 
     def _dispatch(self, req: webob.Request) -> webob.Response:
         for pattern, methods in _COMPILED:
-            match = pattern.match(req.path_info)
+            match = pattern.fullmatch(req.path_info)
             if match is None:
                 continue
             handler = methods.get(req.method)

@@ -19,8 +19,18 @@ def checked(start: datetime.datetime, end: datetime.datetime) -> Window:
 
 
 def default_lease_end(start: datetime.datetime) -> datetime.datetime:
-    """A lease's end when the request gives none."""
-    return start + datetime.timedelta(days=CONF.api.default_lease_time)
+    """A lease's end when the request gives none.
+
+    :raises InvalidInput: when that end is past the year 9999.
+    """
+    try:
+        return start + datetime.timedelta(days=CONF.api.default_lease_time)
+    except OverflowError:
+        raise exception.InvalidInput(
+            reason=f"start_time {timeutils.format_time(start)} is too late: "
+                   f"the default end ({CONF.api.default_lease_time} days "
+                   f"later) is past the year 9999; give an end_time."
+        ) from None
 
 
 def check_max_length(window: Window, unlimited: bool) -> None:

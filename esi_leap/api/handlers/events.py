@@ -8,7 +8,6 @@ import webob
 from esi_leap.api import request as r
 from esi_leap.api import streaming
 from esi_leap.api import views
-from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import projects
 from esi_leap.db import events as db_events
@@ -31,11 +30,8 @@ def list_events(req: webob.Request) -> webob.Response:
         resource_uuid=params.get("resource_uuid"),
         last_event_time=r.time_param(params, "last_event_time"))
     if "last_event_id" in params:
-        try:
-            filters.last_event_id = int(params["last_event_id"])
-        except ValueError:
-            raise exception.InvalidInput(
-                reason="last_event_id must be an integer.") from None
+        filters.last_event_id = r.int_param(params, "last_event_id",
+                                            minimum=r.MIN_DB_INTEGER)
     if policy.check(ctx, event_policy.EVENT_ADMIN, {}):
         if "lessee_or_owner_id" in params:
             filters.lessee_or_owner_id = projects.get_directory().resolve(

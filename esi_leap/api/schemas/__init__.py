@@ -2,12 +2,20 @@
 
 from typing import Any
 
-NAME: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255}
+#: A string with a control character (C0, DEL, C1) matches this: ids,
+#: names and project ids refuse it (``"not"``), since a name holding one
+#: could never be named in a URL (the API refuses control characters
+#: there) and would break log lines and switch commands.
+CONTROL_CHARACTER: dict[str, Any] = {"pattern": "[\x00-\x1f\x7f-\x9f]"}
+
+NAME: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255,
+                        "not": CONTROL_CHARACTER}
 TIME: dict[str, Any] = {"type": ["string", "null"]}
 PROJECT: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255,
-                           "minLength": 1}
+                           "minLength": 1, "not": CONTROL_CHARACTER}
 PROPERTIES: dict[str, Any] = {"type": ["object", "null"]}
-IDENT: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 255}
+IDENT: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 255,
+                         "not": CONTROL_CHARACTER}
 #: A resource type is an entry point name: no spaces or control characters.
 #: (A JSON schema ``$`` also matches before a final newline, so the
 #: handlers check :data:`RESOURCE_TYPE_CHARS` with ``re.fullmatch`` too.)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from esi_leap.api.schemas import CONTROL_CHARACTER
 from esi_leap.api.schemas import IDENT
 from esi_leap.api.schemas import PROJECT
 
@@ -9,7 +10,7 @@ NETWORK_CREATE: dict[str, Any] = {
     "type": "object",
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 255,
-                 "pattern": "^[^/]+$"},
+                 "pattern": "^[^/]+$", "not": CONTROL_CHARACTER},
         "physical_network": {"type": "string", "minLength": 1,
                              "maxLength": 64},
         "vlan": {"type": "integer", "minimum": 1, "maximum": 4094},

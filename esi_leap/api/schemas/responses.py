@@ -120,8 +120,12 @@ OPENAPI: Schema = fixed({
 # -- offers, leases, nodes, events --------------------------------------------
 
 #: A free window of an offer: ``[start, end]``.
-WINDOW: Schema = {"type": "array", "prefixItems": [TIME, TIME],
-                  "items": False, "minItems": 2}
+#: A [start, end] pair. Written with ``items`` and a fixed length rather
+#: than ``prefixItems``: schemathesis 4 rewrites ``prefixItems`` to draft-4
+#: ``items: [...]`` and then refuses its own rewrite as an OpenAPI 3.1
+#: schema object.
+WINDOW: Schema = {"type": "array", "items": TIME, "minItems": 2,
+                  "maxItems": 2}
 
 OFFER: Schema = fixed({
     "name": STRING_OR_NULL, "uuid": UUID,
