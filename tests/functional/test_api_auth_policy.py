@@ -60,11 +60,12 @@ def test_reader_may_read_but_not_write(client, node):
 
 
 def test_unrelated_project_may_not_offer_or_lease_a_node(client, node):
+    # The node is invisible to it: the same 404 as a missing node.
     other = client.as_(OTHER)
     assert other.post("/v1/offers", {"resource_uuid": node}).status_code \
-        == 403
+        == 404
     assert other.post("/v1/leases", {"resource_uuid": node,
-                                     "project_id": OTHER}).status_code == 403
+                                     "project_id": OTHER}).status_code == 404
 
 
 def test_lessee_may_not_update_its_lease_end(client, node):
