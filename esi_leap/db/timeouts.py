@@ -13,6 +13,9 @@
 * MySQL/MariaDB (PyMySQL): ``connect_timeout``, ``read_timeout`` and
   ``write_timeout`` socket timeouts in the URL, and the server's
   ``max_statement_time`` (MariaDB) or ``max_execution_time`` (MySQL).
+  The connection also gets the ``utf8mb4`` character set: oslo.db's
+  default ``utf8`` is MySQL's 3-byte ``utf8mb3``, so a 4-byte character
+  (an emoji) in a look-up was an "Illegal mix of collations" error.
 * SQLite: the busy timeout (see :mod:`esi_leap.db.api`).
 """
 
@@ -60,7 +63,8 @@ def _dialect_parameters(url: sa.URL, db: Any) -> dict[str, str]:
             params["options"] = f"-c statement_timeout={statement * 1000}"
         return params
     if name == "mysql" and url.get_driver_name() == "pymysql":
-        params = {"connect_timeout": str(db.connect_timeout)}
+        params = {"connect_timeout": str(db.connect_timeout),
+                  "charset": "utf8mb4"}
         if statement:
             # The socket waits a little longer than the server's limit.
             socket_timeout = str(statement + int(CLIENT_GRACE))

@@ -54,11 +54,11 @@ def test_postgresql_gets_connect_and_statement_timeouts():
 def test_mysql_gets_socket_timeouts_a_little_longer():
     params = _params("mysql+pymysql://u@h/db", statement_timeout=7)
     assert params == {"connect_timeout": ["10"], "read_timeout": ["9"],
-                      "write_timeout": ["9"]}
+                      "write_timeout": ["9"], "charset": ["utf8mb4"]}
 
 
 def test_the_operators_values_win():
-    params = _params("mysql+pymysql://u@h/db?read_timeout=100",
+    params = _params("mysql+pymysql://u@h/db?read_timeout=100&charset=utf8",
                      given="connect_timeout=50", statement_timeout=7)
     assert params == {"connect_timeout": ["50"], "write_timeout": ["9"]}
 
