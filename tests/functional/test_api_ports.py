@@ -380,7 +380,9 @@ def test_unsafe_switch_ports_are_400_and_store_nothing(
                                      "switch_port": value})
         assert response.status_code == 400, (name, response.text)
         fault = response.json["faultstring"]
-        if value:  # "" fails the schema's minLength first
+        if "\0" in value:  # no body with a NUL gets past the parser
+            assert "NUL character" in fault, (name, fault)
+        elif value:  # "" fails the schema's minLength first
             assert "switch port" in fault and "is not allowed" in fault, \
                 (name, fault)
         assert fault.isascii() and fault.isprintable(), name
