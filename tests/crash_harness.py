@@ -64,10 +64,10 @@ def configure(url: str, ironic_url: str,
 
 
 def synchronous_manager(host: str) -> Any:
-    """A real manager whose work runs in the calling thread, in order."""
-    from esi_leap.manager import lifecycle
+    """A real manager whose work runs in the calling thread, in order
+    (set ``lifecycle.PENDING_DELAY`` to 0 to retry pending steps at once:
+    :func:`child` does, the tests do it with monkeypatch)."""
     from esi_leap.manager import service
-    lifecycle.PENDING_DELAY = 0.0
     manager = service.Manager(host=host)
     manager._pool = futurist.SynchronousExecutor()
     manager._audit_pool = futurist.SynchronousExecutor()
@@ -195,6 +195,8 @@ def crash_cases(points: list[str]) -> list[int]:
 
 def child(job: dict[str, Any]) -> None:
     """Run manager passes with the hooks (in a forked process)."""
+    from esi_leap.manager import lifecycle
+    lifecycle.PENDING_DELAY = 0.0  # this process only
     configure(job["url"], job["ironic"], job.get("release_steps"))
     install(Points(job.get("crash_at"), job["trace"]))
     run_passes(synchronous_manager(job["host"]))

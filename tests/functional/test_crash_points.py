@@ -79,6 +79,13 @@ class AutoIronic(FakeIronicWithPorts):
         return answer
 
 
+@pytest.fixture(autouse=True)
+def _pending_steps_retry_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pending release steps are retried in the next pass (restored after
+    each test, so later modules see the real delay)."""
+    monkeypatch.setattr(lifecycle, "PENDING_DELAY", 0.0)
+
+
 def _at(hours: float) -> datetime.datetime:
     return timeutils.utcnow() + datetime.timedelta(hours=hours)
 
