@@ -8,6 +8,7 @@ skipping).
 import contextlib
 import json
 import os
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -179,3 +180,13 @@ class Clock:
         clock = cls()
         monkeypatch.setattr(module.time, "monotonic", clock)
         return clock
+
+
+def closed_port() -> int:
+    """A loopback TCP port that nothing listens on (connections are
+    refused)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    sock.close()
+    return port

@@ -93,13 +93,6 @@ class FreezableProxy:
                 pass
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return int(port)
-
 
 def _app_on(url: str) -> helpers.ApiClient:
     """The API pointed at ``url`` with short timeouts (no migration)."""
@@ -153,7 +146,8 @@ def proxy(migrated: str) -> Iterator[tuple[FreezableProxy, str]]:
 
 @SERVERS
 def test_refused_database_is_503_and_logged_once(fresh_database_url, caplog):
-    url = sa.engine.make_url(fresh_database_url).set(port=_closed_port())
+    url = sa.engine.make_url(fresh_database_url).set(
+        port=helpers.closed_port())
     client = _app_on(url.render_as_string(hide_password=False)).as_(OWNER)
     caplog.set_level(logging.INFO)
     for _ in range(30):
@@ -199,7 +193,7 @@ def test_frozen_database_path_times_out(proxy, caplog):
 def test_manager_logs_a_refused_database_once(caplog):
     """Many reconciler passes against a refused database: one line."""
     from esi_leap.manager import service
-    _app_on(f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/x")
+    _app_on(f"postgresql+psycopg2://postgres@127.0.0.1:{helpers.closed_port()}/x")
     helpers.override("reconcile_interval", 0.1, group="manager")
     caplog.set_level(logging.INFO)
     manager = service.Manager(host="db-down")

@@ -4,7 +4,6 @@ notification queue drops, counts and logs once."""
 
 import datetime
 import logging
-import socket
 import threading
 import time
 
@@ -24,17 +23,10 @@ from tests.conftest import OWNER
 FAST = 2.0
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return int(port)
-
 
 @pytest.fixture
 def broker_down(database):
-    url = f"rabbit://guest:guest@127.0.0.1:{_closed_port()}/"
+    url = f"rabbit://guest:guest@127.0.0.1:{helpers.closed_port()}/"
     helpers.override("transport_url", url)
     helpers.override("notification_level", "info", group="notification")
     helpers.override("driver", ["messaging"],

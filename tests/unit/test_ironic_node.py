@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import json
-import socket
 import threading
 import time
 import urllib.parse
@@ -588,18 +587,12 @@ def test_a_write_drops_cached_reads(ironic: FakeIronic,
 # -- outages and errors --
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
-
 
 def test_ironic_not_listening_is_peer_unavailable_at_once(
         ironic: FakeIronic, clock: Clock) -> None:
     helpers.override("endpoint_override",
-                     f"http://127.0.0.1:{_closed_port()}/", group="ironic")
+                     f"http://127.0.0.1:{helpers.closed_port()}/",
+                     group="ironic")
     helpers.override("outage_backoff", 5, group="ironic")
     backend = ironic_node.IronicNodeBackend()
     started = time.perf_counter()
