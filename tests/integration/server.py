@@ -86,6 +86,16 @@ def _venv_bin(name: str) -> str | None:
     return shutil.which(name)
 
 
+def installed_script(name: str) -> str:
+    """The console script ``name`` (this venv's first, then ``PATH``); a
+    missing one skips the test, or fails it in CI."""
+    found = _venv_bin(name)
+    if found is None:
+        helpers.skip_or_fail(f"{name} is not installed")
+    assert found is not None
+    return found
+
+
 def openstack_executable() -> str | None:
     """The ``openstack`` CLI to test with, or None."""
     override = os.environ.get("ESI_LEAP_TEST_OPENSTACK")

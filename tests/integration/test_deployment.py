@@ -30,6 +30,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import helpers
+from tests.integration import server
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
@@ -38,13 +39,6 @@ STOP_TIMEOUT = 60
 
 pytestmark = pytest.mark.integration
 
-
-def _script(name: str) -> str:
-    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
-    if found is None:
-        helpers.skip_or_fail(f"{name} is not installed")
-    assert found is not None
-    return found
 
 
 def _free_port() -> int:
@@ -63,7 +57,8 @@ def _migrated_config(tmp_path: pathlib.Path, extra: str = "") -> pathlib.Path:
         f"[database]\nconnection = sqlite:///{tmp_path}/esi-leap.sqlite\n"
         + extra)
     done = subprocess.run(
-        [_script("esi-leap-dbsync"), "--config-file", str(conf), "upgrade"],
+        [server.installed_script("esi-leap-dbsync"), "--config-file",
+         str(conf), "upgrade"],
         capture_output=True, text=True, timeout=120, check=False,
         stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
@@ -136,7 +131,7 @@ def _assert_real_api(base: str) -> None:
 
 def test_gunicorn_serves_the_api_with_the_example_config(
         tmp_path: pathlib.Path) -> None:
-    gunicorn = _script("gunicorn")
+    gunicorn = server.installed_script("gunicorn")
     conf = _migrated_config(tmp_path)
     port = _free_port()
     env = dict(os.environ, ESI_LEAP_CONFIG_FILE=str(conf),
@@ -158,7 +153,8 @@ def test_gunicorn_serves_the_api_with_the_example_config(
 
 def test_uwsgi_serves_the_api_with_the_example_config(
         tmp_path: pathlib.Path) -> None:
-    uwsgi = _script("uwsgi")  # test-requirements (pip builds it with cc)
+    # test-requirements (pip builds it with cc)
+    uwsgi = server.installed_script("uwsgi")
     if pathlib.Path("/etc/esi-leap/esi-leap.conf").exists():
         helpers.skip_or_fail("/etc/esi-leap/esi-leap.conf exists and would "
                              "be read after the test's configuration")
@@ -206,7 +202,8 @@ def test_manager_finishes_its_work_on_sigterm_and_exits_0(
         f"options = session_delay:{session_delay}\n"))
     db_url = f"sqlite:///{tmp_path}/esi-leap.sqlite"
     log = tmp_path / "manager.log"
-    cmd = [_script("esi-leap-manager"), "--config-file", str(conf)]
+    cmd = [server.installed_script("esi-leap-manager"), "--config-file",
+           str(conf)]
 
     with _running(cmd, dict(os.environ), log) as proc:
         deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -21,7 +21,6 @@ import pathlib
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -36,17 +35,9 @@ from tests.integration import slow_clients
 pytestmark = pytest.mark.integration
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(sys.executable).parent
 ANSWER_WITHIN = 5.0
 HEADERS = {"X-Project-Id": "p1", "X-Roles": "member"}
 
-
-def _script(name: str) -> str:
-    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
-    if found is None:
-        helpers.skip_or_fail(f"{name} is not installed")
-    assert found is not None
-    return found
 
 
 def _config(tmp: pathlib.Path) -> pathlib.Path:
@@ -55,7 +46,8 @@ def _config(tmp: pathlib.Path) -> pathlib.Path:
         "[DEFAULT]\nauth_strategy = noauth\n"
         "[api]\ndefault_resource_type = standalone_node\n"
         f"[database]\nconnection = sqlite:///{tmp}/esi-leap.sqlite\n")
-    subprocess.run([_script("esi-leap-dbsync"), "--config-file", str(conf),
+    subprocess.run([server.installed_script("esi-leap-dbsync"),
+                    "--config-file", str(conf),
                     "upgrade"], check=True, capture_output=True, timeout=120,
                    stdin=subprocess.DEVNULL)
     return conf
@@ -112,7 +104,7 @@ def _assert_answers_under_attack(port: int) -> None:
 
 
 def test_uwsgi_router_keeps_answering(tmp_path: pathlib.Path) -> None:
-    uwsgi = _script("uwsgi")
+    uwsgi = server.installed_script("uwsgi")
     if pathlib.Path("/etc/esi-leap/esi-leap.conf").exists():
         pytest.skip("/etc/esi-leap/esi-leap.conf exists and would be read "
                     "after the test's configuration")
@@ -130,7 +122,7 @@ def test_uwsgi_router_keeps_answering(tmp_path: pathlib.Path) -> None:
 
 def test_gunicorn_behind_nginx_keeps_answering(
         tmp_path: pathlib.Path) -> None:
-    gunicorn = _script("gunicorn")
+    gunicorn = server.installed_script("gunicorn")
     if nginx.executable() is None:
         helpers.skip_or_fail("nginx is not installed "
                              "(tools/install-lab-packages.sh installs it)")
