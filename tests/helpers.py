@@ -190,3 +190,11 @@ def closed_port() -> int:
     port = int(sock.getsockname()[1])
     sock.close()
     return port
+
+
+def vlan_pool() -> None:
+    """Let networks be created: physnet1 (the default), VLANs 100-110,
+    quarantine VLAN 999."""
+    override("vlan_ranges", ["physnet1:100:110"], group="networking")
+    override("quarantine_vlans", ["physnet1:999"], group="networking")
+    override("default_physical_network", "physnet1", group="networking")

@@ -34,11 +34,7 @@ def basic_app(database: str, tmp_path: Path) -> Any:
 @pytest.fixture(autouse=True)
 def vlan_pool(database: str) -> None:
     """Networks can be created (physnet1, VLANs 100-110)."""
-    helpers.override("vlan_ranges", ["physnet1:100:110"], group="networking")
-    helpers.override("quarantine_vlans", ["physnet1:999"],
-                     group="networking")
-    helpers.override("default_physical_network", "physnet1",
-                     group="networking")
+    helpers.vlan_pool()
 
 def send(app: Any, method: str, path: str, body: bytes | None = None,
          headers: dict[str, str] | None = None,

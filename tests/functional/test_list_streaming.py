@@ -193,11 +193,7 @@ def test_db_failure_mid_stream_drops_the_connection(
 
 
 def test_networks_audits_and_findings_stream_whole(client, database):
-    helpers.override("vlan_ranges", ["physnet1:100:110"], group="networking")
-    helpers.override("quarantine_vlans", ["physnet1:999"],
-                     group="networking")
-    helpers.override("default_physical_network", "physnet1",
-                     group="networking")
+    helpers.vlan_pool()
     admin = client.as_(OWNER, "admin")
     for name in ("b", "a", "c", "a", "d"):
         assert admin.post("/v1/networks", {"name": name}).status_code == 201
